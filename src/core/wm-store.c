@@ -1,0 +1,2176 @@
+/* wm-store.c: the encrypted case store.
+ *
+ * Opening sets the key before anything touches the file, states the cipher settings
+ * explicitly (so files open with SQLCipher 3.4 and 4.x alike) and refuses to go on when the
+ * SQLite actually loaded is not SQLCipher. Statements are prepared once and cached.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#include "wm-audit.h"
+#include "wm-store.h"
+#include "wm-vocab.h"
+
+struct _WmStore
+{
+  GObject parent_instance;
+
+  sqlite3 *db;
+  char *path;
+  char *cipher_version;
+  GHashTable *statements; /* SQL text → sqlite3_stmt* */
+  GHashTable *record_sql; /* "insert:<table>" etc. → SQL text */
+  gint64 actor;
+  guint tx_depth;
+  gboolean tx_failed;
+};
+
+G_DEFINE_FINAL_TYPE (WmStore, wm_store, G_TYPE_OBJECT)
+G_DEFINE_QUARK (wm-store-error-quark, wm_store_error)
+
+/* Helpers */
+
+static gboolean
+set_sql_error (WmStore  *self,
+               GError  **error)
+{
+  int code = sqlite3_extended_errcode (self->db);
+  WmStoreError kind = WM_STORE_ERROR_FAILED;
+
+  if ((code & 0xff) == SQLITE_NOTADB)
+    kind = WM_STORE_ERROR_WRONG_KEY;
+  else if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
+    kind = WM_STORE_ERROR_BUSY;
+  else if ((code & 0xff) == SQLITE_CORRUPT)
+    kind = WM_STORE_ERROR_CORRUPT;
+  else if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY)
+    kind = WM_STORE_ERROR_EXISTS;
+
+  /* SQLite's messages name tables and constraints, never bound values. */
+  g_set_error (error, WM_STORE_ERROR, kind, _("Database error: %s"), sqlite3_errmsg (self->db));
+  return FALSE;
+}
+
+static char *
+now_iso8601 (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  return g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+/* Returns a cached statement, reset and with bindings cleared. */
+static sqlite3_stmt *
+prepare (WmStore     *self,
+         const char  *sql,
+         GError     **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
+
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_sql_error (self, error);
+      return NULL;
+    }
+  g_hash_table_insert (self->statements, g_strdup (sql), stmt);
+  return stmt;
+}
+
+static gboolean
+exec (WmStore     *self,
+      const char  *sql,
+      GError     **error)
+{
+  char *msg = NULL;
+
+  if (sqlite3_exec (self->db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    {
+      g_set_error (error, WM_STORE_ERROR,
+                   (sqlite3_errcode (self->db) == SQLITE_NOTADB) ? WM_STORE_ERROR_WRONG_KEY
+                                                                  : WM_STORE_ERROR_FAILED,
+                   _("Database error: %s"), msg ? msg : sqlite3_errmsg (self->db));
+      sqlite3_free (msg);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Steps a statement that returns no rows. */
+static gboolean
+step_done (WmStore       *self,
+           sqlite3_stmt  *stmt,
+           GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return set_sql_error (self, error);
+  return TRUE;
+}
+
+static void
+bind_text (sqlite3_stmt *stmt,
+           int           i,
+           const char   *value)
+{
+  if (value == NULL || *value == '\0')
+    sqlite3_bind_null (stmt, i);
+  else
+    sqlite3_bind_text (stmt, i, value, -1, SQLITE_TRANSIENT);
+}
+
+static void
+bind_nullable_int (sqlite3_stmt *stmt,
+                   int           i,
+                   gint64        value)
+{
+  if (value < 0)
+    sqlite3_bind_null (stmt, i);
+  else
+    sqlite3_bind_int64 (stmt, i, value);
+}
+
+static char *
+dup_column_text (sqlite3_stmt *stmt,
+                 int           i)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, i));
+}
+
+/* Transactions */
+
+gboolean
+wm_store_begin (WmStore  *self,
+                GError  **error)
+{
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+
+  if (self->tx_depth == 0)
+    {
+      /* IMMEDIATE takes the write lock now, so a busy database fails before any work. */
+      if (!exec (self, "BEGIN IMMEDIATE", error))
+        return FALSE;
+      self->tx_failed = FALSE;
+    }
+  self->tx_depth++;
+  return TRUE;
+}
+
+gboolean
+wm_store_commit (WmStore  *self,
+                 GError  **error)
+{
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (self->tx_depth > 0, FALSE);
+
+  if (--self->tx_depth > 0)
+    return TRUE;
+  if (self->tx_failed)
+    {
+      exec (self, "ROLLBACK", NULL);
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_FAILED,
+                   _("The changes were not saved because part of them failed"));
+      return FALSE;
+    }
+  if (!exec (self, "COMMIT", error))
+    {
+      exec (self, "ROLLBACK", NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+wm_store_rollback (WmStore *self)
+{
+  g_return_if_fail (WM_IS_STORE (self));
+  g_return_if_fail (self->tx_depth > 0);
+
+  /* An inner failure dooms the whole outer transaction: imports are all-or-nothing. */
+  if (--self->tx_depth > 0)
+    {
+      self->tx_failed = TRUE;
+      return;
+    }
+  exec (self, "ROLLBACK", NULL);
+}
+
+static gboolean
+audit (WmStore     *self,
+       const char  *at,
+       const char  *action,
+       const char  *entity,
+       gint64       entity_id,
+       const char  *summary,
+       GError     **error)
+{
+  g_autofree char *now = NULL;
+
+  if (at == NULL)
+    at = now = now_iso8601 ();
+  return wm_audit_append (self->db, at, self->actor, action, entity, entity_id, summary, error);
+}
+
+gboolean
+wm_store_audit (WmStore     *self,
+                const char  *action,
+                const char  *entity,
+                gint64       entity_id,
+                const char  *summary,
+                GError     **error)
+{
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+
+  if (!wm_store_begin (self, error))
+    return FALSE;
+  if (!audit (self, NULL, action, entity, entity_id, summary, error))
+    {
+      wm_store_rollback (self);
+      return FALSE;
+    }
+  return wm_store_commit (self, error);
+}
+
+/* Schema */
+
+static const char migration_1[] =
+  "CREATE TABLE settings ("
+  "  key TEXT PRIMARY KEY,"
+  "  value TEXT);"
+  "CREATE TABLE specialisms ("
+  "  code TEXT PRIMARY KEY,"
+  "  label TEXT NOT NULL);"
+  "CREATE TABLE therapists ("
+  "  id INTEGER PRIMARY KEY,"
+  "  external_id TEXT UNIQUE,"
+  "  title TEXT, given_name TEXT NOT NULL, family_name TEXT NOT NULL, gender TEXT,"
+  "  email TEXT, phone TEXT, address TEXT, town TEXT, postcode TEXT,"
+  "  latitude REAL, longitude REAL,"
+  "  in_person INTEGER NOT NULL, online INTEGER NOT NULL, languages TEXT,"
+  "  max_caseload INTEGER NOT NULL, accepting INTEGER NOT NULL,"
+  "  fee_min INTEGER, fee_max INTEGER, low_cost INTEGER NOT NULL,"
+  "  registration_body TEXT, registration_number TEXT, registration_expires TEXT,"
+  "  insurance_expires TEXT, dbs_checked TEXT,"
+  "  training_completed INTEGER NOT NULL, supervision_confirmed INTEGER NOT NULL,"
+  "  notes TEXT, active INTEGER NOT NULL,"
+  "  created_at TEXT NOT NULL, updated_at TEXT NOT NULL);"
+  "CREATE INDEX therapists_name ON therapists (family_name, given_name);"
+  "CREATE TABLE therapist_specialisms ("
+  "  therapist_id INTEGER NOT NULL REFERENCES therapists (id) ON DELETE CASCADE,"
+  "  code TEXT NOT NULL REFERENCES specialisms (code),"
+  "  PRIMARY KEY (therapist_id, code)) WITHOUT ROWID;"
+  "CREATE TABLE users ("
+  "  id INTEGER PRIMARY KEY,"
+  "  username TEXT NOT NULL UNIQUE,"
+  "  display_name TEXT,"
+  "  role TEXT NOT NULL CHECK (role IN ('admin', 'coordinator', 'therapist')),"
+  "  therapist_id INTEGER REFERENCES therapists (id),"
+  "  disabled INTEGER NOT NULL DEFAULT 0,"
+  "  must_change_password INTEGER NOT NULL DEFAULT 0,"
+  "  created_at TEXT NOT NULL);"
+  "CREATE TABLE clients ("
+  "  id INTEGER PRIMARY KEY,"
+  "  given_name TEXT, family_name TEXT, preferred_name TEXT, gender TEXT, birth_year INTEGER,"
+  "  phone TEXT, email TEXT, address TEXT, town TEXT, postcode TEXT,"
+  "  latitude REAL, longitude REAL, location_precision TEXT NOT NULL, language TEXT,"
+  "  contact_voicemail_ok INTEGER NOT NULL, contact_letter_ok INTEGER NOT NULL,"
+  "  contact_email_ok INTEGER NOT NULL);"
+  "CREATE TABLE cases ("
+  "  id INTEGER PRIMARY KEY,"
+  "  reference TEXT NOT NULL UNIQUE,"
+  "  client_id INTEGER NOT NULL REFERENCES clients (id),"
+  "  status TEXT NOT NULL, category TEXT NOT NULL, cjs_status TEXT NOT NULL,"
+  "  police_aware INTEGER NOT NULL, needs TEXT, desired TEXT,"
+  "  preferred_gender TEXT, gender_required INTEGER NOT NULL, language TEXT,"
+  "  online_ok INTEGER NOT NULL, max_distance_km INTEGER, funding TEXT NOT NULL,"
+  "  risk_safeguarding INTEGER NOT NULL, risk_self_harm INTEGER NOT NULL,"
+  "  urgent INTEGER NOT NULL,"
+  "  linked_case_id INTEGER REFERENCES cases (id),"
+  "  assigned_therapist_id INTEGER REFERENCES therapists (id),"
+  "  opened_at TEXT NOT NULL, closed_at TEXT, outcome TEXT, notes TEXT,"
+  "  created_by INTEGER REFERENCES users (id), updated_by INTEGER REFERENCES users (id),"
+  "  updated_at TEXT NOT NULL);"
+  "CREATE INDEX cases_opened ON cases (opened_at DESC, id DESC);"
+  "CREATE INDEX cases_status ON cases (status);"
+  "CREATE INDEX cases_client ON cases (client_id);"
+  "CREATE TABLE case_events ("
+  "  id INTEGER PRIMARY KEY,"
+  "  case_id INTEGER NOT NULL REFERENCES cases (id),"
+  "  at TEXT NOT NULL,"
+  "  user_id INTEGER REFERENCES users (id),"
+  "  kind TEXT NOT NULL,"
+  "  body TEXT);"
+  "CREATE INDEX case_events_case ON case_events (case_id, id);"
+  "CREATE TABLE referrals ("
+  "  id INTEGER PRIMARY KEY,"
+  "  case_id INTEGER NOT NULL REFERENCES cases (id),"
+  "  therapist_id INTEGER NOT NULL REFERENCES therapists (id),"
+  "  state TEXT NOT NULL, score REAL, explanation TEXT,"
+  "  sent_at TEXT, first_contact_at TEXT, ended_at TEXT, decline_reason TEXT,"
+  "  created_by INTEGER REFERENCES users (id));"
+  "CREATE INDEX referrals_case ON referrals (case_id);"
+  "CREATE INDEX referrals_therapist ON referrals (therapist_id, state);"
+  "CREATE TABLE reference_counters ("
+  "  year INTEGER PRIMARY KEY,"
+  "  last INTEGER NOT NULL);"
+  "CREATE TABLE audit_log ("
+  "  id INTEGER PRIMARY KEY,"
+  "  at TEXT NOT NULL, user_id INTEGER, action TEXT NOT NULL, entity TEXT NOT NULL,"
+  "  entity_id INTEGER, summary TEXT,"
+  "  prev_hash BLOB NOT NULL, hash BLOB NOT NULL);"
+  /* Prefix indexes keep search-as-you-type fast on short prefixes. */
+  "CREATE VIRTUAL TABLE case_search USING fts4 ("
+  "  reference, names, town, tokenize=unicode61, prefix=\"1,2,3\");";
+
+/* migrations[v] takes a database from version v - 1 to v. Never edit a shipped one: add. */
+static const char * const migrations[] = {
+  NULL,
+  migration_1,
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == WM_STORE_SCHEMA_VERSION + 1);
+
+static gboolean
+seed_specialisms (WmStore  *self,
+                  GError  **error)
+{
+  const WmVocabEntry *entries;
+  guint n;
+  sqlite3_stmt *stmt;
+
+  entries = wm_vocab_entries (WM_VOCAB_SPECIALISM, &n);
+  stmt = prepare (self, "INSERT INTO specialisms (code, label) VALUES (?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      sqlite3_bind_text (stmt, 1, entries[i].code, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, entries[i].label, -1, SQLITE_STATIC);
+      if (!step_done (self, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+apply_migrations (WmStore  *self,
+                  GError  **error)
+{
+  sqlite3_stmt *stmt;
+  int version;
+
+  stmt = prepare (self, "PRAGMA user_version", error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return set_sql_error (self, error);
+  version = sqlite3_column_int (stmt, 0);
+  sqlite3_reset (stmt);
+
+  if (version > WM_STORE_SCHEMA_VERSION)
+    {
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_TOO_NEW,
+                   _("This database was written by a newer version of Waymark (schema %d)"),
+                   version);
+      return FALSE;
+    }
+  if (version == WM_STORE_SCHEMA_VERSION)
+    return TRUE;
+
+  /* All pending migrations in one transaction: a crash leaves the old schema intact. */
+  if (!wm_store_begin (self, error))
+    return FALSE;
+  for (int v = version + 1; v <= WM_STORE_SCHEMA_VERSION; v++)
+    {
+      g_autofree char *set_version = g_strdup_printf ("PRAGMA user_version = %d", v);
+      const char *sql = migrations[v];
+
+      if (!exec (self, sql, error)
+          || (v == 1 && !seed_specialisms (self, error))
+          || !exec (self, set_version, error))
+        {
+          wm_store_rollback (self);
+          return FALSE;
+        }
+    }
+  if (!audit (self, NULL, "migrate", "database", -1, "schema migrated", error))
+    {
+      wm_store_rollback (self);
+      return FALSE;
+    }
+  return wm_store_commit (self, error);
+}
+
+/* Opening */
+
+/* Runs PRAGMA key or rekey with the key in SQLCipher's raw-key form. The statement text is
+ * built in sodium memory so the hex form of the key is wiped after use. */
+static gboolean
+apply_key (WmStore       *self,
+           const char    *pragma,
+           const guint8  *key,
+           GError       **error)
+{
+  enum { SQL_LEN = 128 };
+  char *sql = sodium_malloc (SQL_LEN);
+  char *hex = sodium_malloc (65);
+  gboolean ok;
+
+  g_assert (sql != NULL && hex != NULL);
+  sodium_bin2hex (hex, 65, key, 32);
+  g_snprintf (sql, SQL_LEN, "PRAGMA %s = \"x'%s'\"", pragma, hex);
+  ok = sqlite3_exec (self->db, sql, NULL, NULL, NULL) == SQLITE_OK;
+  sodium_free (hex);
+  sodium_free (sql);
+  if (!ok)
+    return set_sql_error (self, error);
+  return TRUE;
+}
+
+static gboolean
+read_cipher_version (WmStore  *self,
+                     GError  **error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (self->db, "PRAGMA cipher_version", -1, &stmt, NULL) == SQLITE_OK
+      && sqlite3_step (stmt) == SQLITE_ROW)
+    self->cipher_version = dup_column_text (stmt, 0);
+  sqlite3_finalize (stmt);
+
+  if (self->cipher_version == NULL || *self->cipher_version == '\0')
+    {
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_NOT_SQLCIPHER,
+                   _("The SQLite library in use is not SQLCipher; refusing to open the database "
+                     "without encryption"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+configure_cipher (WmStore  *self,
+                  GError  **error)
+{
+  /* SQLCipher 4 changed its defaults; these are the 3.x settings with 4 KiB pages, which
+   * both versions read when told so. The HMAC stays on (the default in both). */
+  if (g_ascii_strtoll (self->cipher_version, NULL, 10) >= 4
+      && !exec (self, "PRAGMA cipher_compatibility = 3", error))
+    return FALSE;
+  return exec (self, "PRAGMA cipher_page_size = 4096", error);
+}
+
+WmStore *
+wm_store_open (const char        *path,
+               const guint8      *key,
+               WmStoreOpenFlags   flags,
+               GError           **error)
+{
+  g_autoptr(WmStore) self = NULL;
+  int open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
+  gboolean encrypted = (flags & WM_STORE_OPEN_UNENCRYPTED) == 0;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (!encrypted || key != NULL, NULL);
+
+  if (sodium_init () < 0)
+    {
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_FAILED,
+                   _("The cryptography library could not be initialised"));
+      return NULL;
+    }
+  if (flags & WM_STORE_OPEN_CREATE)
+    open_flags |= SQLITE_OPEN_CREATE;
+
+  self = g_object_new (WM_TYPE_STORE, NULL);
+  self->path = g_strdup (path);
+
+  if (sqlite3_open_v2 (path, &self->db, open_flags, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_NOT_FOUND,
+                   _("Cannot open the database file: %s"),
+                   self->db ? sqlite3_errmsg (self->db) : "out of memory");
+      return NULL;
+    }
+  sqlite3_extended_result_codes (self->db, 1);
+
+  if (!read_cipher_version (self, error))
+    return NULL;
+  if (encrypted && !apply_key (self, "key", key, error))
+    return NULL;
+  if (encrypted && !configure_cipher (self, error))
+    return NULL;
+
+  /* The first read proves the key before anything could be written. */
+  if (!exec (self, "SELECT count(*) FROM sqlite_master", error))
+    {
+      if (error != NULL && *error != NULL && (*error)->code == WM_STORE_ERROR_WRONG_KEY)
+        {
+          g_clear_error (error);
+          g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_WRONG_KEY,
+                       _("The key does not open this database, or the file is not a Waymark "
+                         "database"));
+        }
+      return NULL;
+    }
+
+  /* Rollback journal rather than WAL: SQLCipher 3.4 cannot re-key a WAL database. The
+   * journal is encrypted like the database; FULL sync makes a commit survive power loss. */
+  if (!exec (self,
+             "PRAGMA foreign_keys = ON;"
+             "PRAGMA secure_delete = ON;"
+             "PRAGMA journal_mode = DELETE;"
+             "PRAGMA synchronous = FULL;"
+             "PRAGMA temp_store = MEMORY;",
+             error))
+    return NULL;
+  sqlite3_busy_timeout (self->db, 5000);
+
+  if (!apply_migrations (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+void
+wm_store_close (WmStore *self)
+{
+  g_return_if_fail (WM_IS_STORE (self));
+
+  g_hash_table_remove_all (self->statements);
+  if (self->db != NULL)
+    {
+      sqlite3_close_v2 (self->db);
+      self->db = NULL;
+    }
+}
+
+const char *
+wm_store_get_path (WmStore *self)
+{
+  g_return_val_if_fail (WM_IS_STORE (self), NULL);
+  return self->path;
+}
+
+const char *
+wm_store_get_cipher_version (WmStore *self)
+{
+  g_return_val_if_fail (WM_IS_STORE (self), NULL);
+  return self->cipher_version;
+}
+
+int
+wm_store_get_schema_version (WmStore *self)
+{
+  sqlite3_stmt *stmt;
+  int version = -1;
+
+  g_return_val_if_fail (WM_IS_STORE (self), -1);
+  stmt = prepare (self, "PRAGMA user_version", NULL);
+  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int (stmt, 0);
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  return version;
+}
+
+void
+wm_store_set_actor (WmStore *self,
+                    gint64   user_id)
+{
+  g_return_if_fail (WM_IS_STORE (self));
+  self->actor = user_id < 0 ? -1 : user_id;
+}
+
+gint64
+wm_store_get_actor (WmStore *self)
+{
+  g_return_val_if_fail (WM_IS_STORE (self), -1);
+  return self->actor;
+}
+
+static void
+wm_store_finalize (GObject *object)
+{
+  WmStore *self = WM_STORE (object);
+
+  wm_store_close (self);
+  g_clear_pointer (&self->statements, g_hash_table_unref);
+  g_clear_pointer (&self->record_sql, g_hash_table_unref);
+  g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->cipher_version, g_free);
+  G_OBJECT_CLASS (wm_store_parent_class)->finalize (object);
+}
+
+static void
+wm_store_class_init (WmStoreClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = wm_store_finalize;
+}
+
+static void
+wm_store_init (WmStore *self)
+{
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) sqlite3_finalize);
+  self->record_sql = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->actor = -1;
+}
+
+/* Maintenance */
+
+gboolean
+wm_store_rekey (WmStore       *self,
+                const guint8  *new_key,
+                GError       **error)
+{
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (new_key != NULL, FALSE);
+  g_return_val_if_fail (self->tx_depth == 0, FALSE);
+
+  /* Statements hold pages of the old key's cipher context; drop them first. */
+  g_hash_table_remove_all (self->statements);
+  if (!apply_key (self, "rekey", new_key, error))
+    return FALSE;
+  return wm_store_audit (self, "rekey", "database", -1, "data key replaced", error);
+}
+
+gboolean
+wm_store_check_integrity (WmStore  *self,
+                          GError  **error)
+{
+  sqlite3_stmt *stmt;
+  g_autofree char *result = NULL;
+
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+  stmt = prepare (self, "PRAGMA integrity_check", error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    result = dup_column_text (stmt, 0);
+  sqlite3_reset (stmt);
+  if (g_strcmp0 (result, "ok") != 0)
+    {
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_CORRUPT,
+                   _("The database failed its integrity check: %s"),
+                   result ? result : sqlite3_errmsg (self->db));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+wm_store_verify_audit (WmStore  *self,
+                       gint64   *first_broken,
+                       gint64   *n_rows,
+                       GError  **error)
+{
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+  return wm_audit_verify (self->db, first_broken, n_rows, error);
+}
+
+gboolean
+wm_store_backup (WmStore     *self,
+                 const char  *dest_path,
+                 GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+
+  if (g_file_test (dest_path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_EXISTS,
+                   _("to: “%s” already exists; choose a new file"), dest_path);
+      return FALSE;
+    }
+  /* Record the backup first, so the copy holds its own audit row. */
+  if (!wm_store_audit (self, "backup", "database", -1, "backup written", error))
+    return FALSE;
+
+  /* An empty KEY makes the copy use the main database's key and settings. */
+  if (sqlite3_prepare_v2 (self->db, "ATTACH DATABASE ? AS backup KEY ''", -1, &stmt, NULL)
+      != SQLITE_OK)
+    return set_sql_error (self, error);
+  sqlite3_bind_text (stmt, 1, dest_path, -1, SQLITE_TRANSIENT);
+  ok = sqlite3_step (stmt) == SQLITE_DONE;
+  sqlite3_finalize (stmt);
+  if (!ok)
+    return set_sql_error (self, error);
+
+  ok = exec (self,
+             "PRAGMA backup.cipher_page_size = 4096;"
+             "SELECT sqlcipher_export('backup');"
+             "PRAGMA backup.user_version = " G_STRINGIFY (WM_STORE_SCHEMA_VERSION) ";",
+             error);
+  exec (self, "DETACH DATABASE backup", NULL);
+  if (!ok)
+    g_unlink (dest_path);
+  return ok;
+}
+
+/* Settings */
+
+char *
+wm_store_get_setting (WmStore    *self,
+                      const char *key)
+{
+  sqlite3_stmt *stmt;
+  char *value = NULL;
+
+  g_return_val_if_fail (WM_IS_STORE (self), NULL);
+  stmt = prepare (self, "SELECT value FROM settings WHERE key = ?", NULL);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = dup_column_text (stmt, 0);
+  sqlite3_reset (stmt);
+  return value;
+}
+
+gboolean
+wm_store_set_setting (WmStore     *self,
+                      const char  *key,
+                      const char  *value,
+                      GError     **error)
+{
+  sqlite3_stmt *stmt;
+  g_autofree char *summary = NULL;
+
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+
+  if (!wm_store_begin (self, error))
+    return FALSE;
+  stmt = prepare (self, "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
+  bind_text (stmt, 2, value);
+  summary = g_strdup_printf ("setting %s changed", key);
+  if (!step_done (self, stmt, error)
+      || !audit (self, NULL, "update", "setting", -1, summary, error))
+    goto fail;
+  return wm_store_commit (self, error);
+
+fail:
+  wm_store_rollback (self);
+  return FALSE;
+}
+
+/* Generic record SQL, built from each type's field table (identifiers only, never values). */
+
+static gboolean
+is_column (const WmField *field)
+{
+  return (field->flags & WM_FIELD_NO_COLUMN) == 0;
+}
+
+static const char *
+record_sql (WmStore       *self,
+            WmRecordClass *klass,
+            const char    *op)
+{
+  g_autofree char *cache_key = g_strdup_printf ("%s:%s", op, klass->table);
+  const char *sql = g_hash_table_lookup (self->record_sql, cache_key);
+  GString *s;
+
+  if (sql != NULL)
+    return sql;
+
+  s = g_string_new (NULL);
+  if (strcmp (op, "insert") == 0)
+    {
+      guint n = 0;
+
+      g_string_append_printf (s, "INSERT INTO %s (", klass->table);
+      for (guint i = 0; i < klass->n_fields; i++)
+        if (is_column (&klass->fields[i]))
+          g_string_append_printf (s, "%s%s", n++ ? ", " : "", klass->fields[i].column);
+      g_string_append (s, ") VALUES (");
+      for (guint i = 0; i < n; i++)
+        g_string_append (s, i ? ", ?" : "?");
+      g_string_append (s, ")");
+    }
+  else if (strcmp (op, "update") == 0)
+    {
+      guint n = 0;
+
+      g_string_append_printf (s, "UPDATE %s SET ", klass->table);
+      for (guint i = 0; i < klass->n_fields; i++)
+        if (is_column (&klass->fields[i]))
+          g_string_append_printf (s, "%s%s = ?", n++ ? ", " : "", klass->fields[i].column);
+      g_string_append (s, " WHERE id = ?");
+    }
+  else
+    {
+      g_assert (strcmp (op, "select") == 0);
+      g_string_append (s, "SELECT id");
+      for (guint i = 0; i < klass->n_fields; i++)
+        if (is_column (&klass->fields[i]))
+          g_string_append_printf (s, ", %s", klass->fields[i].column);
+      g_string_append_printf (s, " FROM %s", klass->table);
+    }
+
+  sql = g_string_free (s, FALSE);
+  g_hash_table_insert (self->record_sql, g_steal_pointer (&cache_key), (char *) sql);
+  return sql;
+}
+
+/* Binds the record's columns from parameter 1 on; returns the next free index. */
+static int
+bind_record (sqlite3_stmt *stmt,
+             WmRecord     *record)
+{
+  WmRecordClass *klass = WM_RECORD_GET_CLASS (record);
+  int p = 1;
+
+  for (guint i = 0; i < klass->n_fields; i++)
+    {
+      const WmField *field = &klass->fields[i];
+      gconstpointer v = (const guint8 *) record + field->offset;
+
+      if (!is_column (field))
+        continue;
+      switch (field->type)
+        {
+        case WM_FIELD_STRING:
+          bind_text (stmt, p, *(char * const *) v);
+          break;
+        case WM_FIELD_INT:
+          if (field->flags & WM_FIELD_NULLABLE)
+            bind_nullable_int (stmt, p, *(const gint64 *) v);
+          else
+            sqlite3_bind_int64 (stmt, p, *(const gint64 *) v);
+          break;
+        case WM_FIELD_BOOL:
+          sqlite3_bind_int (stmt, p, *(const gboolean *) v ? 1 : 0);
+          break;
+        case WM_FIELD_DOUBLE:
+          if (isnan (*(const double *) v))
+            sqlite3_bind_null (stmt, p);
+          else
+            sqlite3_bind_double (stmt, p, *(const double *) v);
+          break;
+        case WM_FIELD_STRV:
+          {
+            char * const *strv = *(char * const * const *) v;
+
+            if (strv == NULL || strv[0] == NULL)
+              sqlite3_bind_null (stmt, p);
+            else
+              {
+                g_autofree char *joined = g_strjoinv (";", (char **) strv);
+                sqlite3_bind_text (stmt, p, joined, -1, SQLITE_TRANSIENT);
+              }
+          }
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+      p++;
+    }
+  return p;
+}
+
+/* Loads a row selected with record_sql (…, "select"): column 0 is the id. */
+static void
+load_record (sqlite3_stmt *stmt,
+             WmRecord     *record)
+{
+  WmRecordClass *klass = WM_RECORD_GET_CLASS (record);
+  int c = 1;
+
+  wm_record_set_id (record, sqlite3_column_int64 (stmt, 0));
+  for (guint i = 0; i < klass->n_fields; i++)
+    {
+      const WmField *field = &klass->fields[i];
+      gpointer v = (guint8 *) record + field->offset;
+      gboolean is_null;
+
+      if (!is_column (field))
+        continue;
+      is_null = sqlite3_column_type (stmt, c) == SQLITE_NULL;
+      switch (field->type)
+        {
+        case WM_FIELD_STRING:
+          g_free (*(char **) v);
+          *(char **) v = dup_column_text (stmt, c);
+          break;
+        case WM_FIELD_INT:
+          *(gint64 *) v = is_null && (field->flags & WM_FIELD_NULLABLE)
+                          ? -1 : sqlite3_column_int64 (stmt, c);
+          break;
+        case WM_FIELD_BOOL:
+          *(gboolean *) v = sqlite3_column_int (stmt, c) != 0;
+          break;
+        case WM_FIELD_DOUBLE:
+          *(double *) v = is_null ? NAN : sqlite3_column_double (stmt, c);
+          break;
+        case WM_FIELD_STRV:
+          g_strfreev (*(char ***) v);
+          *(char ***) v = is_null ? NULL
+                                  : g_strsplit ((const char *) sqlite3_column_text (stmt, c),
+                                                ";", -1);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+      c++;
+    }
+}
+
+/* Inserts (id 0) or updates the record's own row. */
+static gboolean
+write_record (WmStore   *self,
+              WmRecord  *record,
+              GError   **error)
+{
+  WmRecordClass *klass = WM_RECORD_GET_CLASS (record);
+  gboolean is_new = wm_record_get_id (record) == 0;
+  sqlite3_stmt *stmt;
+  int p;
+
+  stmt = prepare (self, record_sql (self, klass, is_new ? "insert" : "update"), error);
+  if (stmt == NULL)
+    return FALSE;
+  p = bind_record (stmt, record);
+  if (!is_new)
+    sqlite3_bind_int64 (stmt, p, wm_record_get_id (record));
+  if (!step_done (self, stmt, error))
+    return FALSE;
+  if (is_new)
+    wm_record_set_id (record, sqlite3_last_insert_rowid (self->db));
+  else if (sqlite3_changes (self->db) != 1)
+    {
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_NOT_FOUND,
+                   _("The record to update no longer exists"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static WmRecord *
+read_record (WmStore     *self,
+             GType        type,
+             const char  *where,
+             gint64       int_arg,
+             const char  *text_arg,
+             GError     **error)
+{
+  g_autoptr(WmRecordClass) klass = g_type_class_ref (type);
+  g_autofree char *sql = g_strdup_printf ("%s WHERE %s", record_sql (self, klass, "select"), where);
+  g_autoptr(WmRecord) record = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = prepare (self, sql, error);
+  if (stmt == NULL)
+    return NULL;
+  if (text_arg != NULL)
+    sqlite3_bind_text (stmt, 1, text_arg, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_int64 (stmt, 1, int_arg);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      record = g_object_new (type, NULL);
+      load_record (stmt, record);
+    }
+  sqlite3_reset (stmt);
+  if (rc == SQLITE_ROW)
+    return g_steal_pointer (&record);
+  if (rc == SQLITE_DONE)
+    g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_NOT_FOUND, _("No such record"));
+  else
+    set_sql_error (self, error);
+  return NULL;
+}
+
+/* The names of the columns whose values differ: audit summaries say what changed, never to
+ * what. */
+static char *
+changed_columns (WmRecord *before,
+                 WmRecord *after)
+{
+  WmRecordClass *klass = WM_RECORD_GET_CLASS (after);
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < klass->n_fields; i++)
+    {
+      const WmField *field = &klass->fields[i];
+      gconstpointer a = (const guint8 *) before + field->offset;
+      gconstpointer b = (const guint8 *) after + field->offset;
+      gboolean same = TRUE;
+
+      if (field->flags & WM_FIELD_MANAGED)
+        continue;
+      switch (field->type)
+        {
+        case WM_FIELD_STRING:
+          same = g_strcmp0 (*(char * const *) a, *(char * const *) b) == 0;
+          break;
+        case WM_FIELD_INT:
+          same = *(const gint64 *) a == *(const gint64 *) b;
+          break;
+        case WM_FIELD_BOOL:
+          same = *(const gboolean *) a == *(const gboolean *) b;
+          break;
+        case WM_FIELD_DOUBLE:
+          same = (isnan (*(const double *) a) && isnan (*(const double *) b))
+                 || *(const double *) a == *(const double *) b;
+          break;
+        case WM_FIELD_STRV:
+          {
+            const char * const *sa = *(const char * const * const *) a;
+            const char * const *sb = *(const char * const * const *) b;
+            same = (sa == NULL || sa[0] == NULL) ? (sb == NULL || sb[0] == NULL)
+                                                  : (sb != NULL && g_strv_equal (sa, sb));
+          }
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+      if (!same)
+        g_string_append_printf (s, "%s%s", s->len ? ", " : "", field->column);
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* Users */
+
+gboolean
+wm_store_save_user (WmStore  *self,
+                    WmUser   *user,
+                    GError  **error)
+{
+  gboolean is_new;
+  g_autofree char *now = now_iso8601 ();
+  g_autofree char *summary = NULL;
+
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (WM_IS_USER (user), FALSE);
+
+  if (!wm_user_check (user, error))
+    return FALSE;
+  is_new = wm_record_get_id (WM_RECORD (user)) == 0;
+  if (is_new && user->created_at == NULL)
+    wm_record_set_string (WM_RECORD (user), "created_at", now);
+
+  if (!wm_store_begin (self, error))
+    return FALSE;
+  summary = g_strdup_printf ("role %s%s", user->role, user->disabled ? ", disabled" : "");
+  if (!write_record (self, WM_RECORD (user), error)
+      || !audit (self, now, is_new ? "create" : "update", "user",
+                 wm_record_get_id (WM_RECORD (user)), summary, error))
+    {
+      wm_store_rollback (self);
+      if (is_new)
+        wm_record_set_id (WM_RECORD (user), 0);
+      if (error != NULL && *error != NULL && (*error)->code == WM_STORE_ERROR_EXISTS)
+        {
+          g_clear_error (error);
+          g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_EXISTS,
+                       _("username: “%s” is already taken"), user->username);
+        }
+      return FALSE;
+    }
+  return wm_store_commit (self, error);
+}
+
+WmUser *
+wm_store_find_user (WmStore     *self,
+                    const char  *username,
+                    GError     **error)
+{
+  g_return_val_if_fail (WM_IS_STORE (self), NULL);
+  return (WmUser *) read_record (self, WM_TYPE_USER, "username = ?", 0, username, error);
+}
+
+static GListModel *
+list_records (WmStore     *self,
+              GType        type,
+              const char  *tail,
+              gint64       arg,
+              GError     **error)
+{
+  g_autoptr(WmRecordClass) klass = g_type_class_ref (type);
+  g_autofree char *sql = g_strdup_printf ("%s %s", record_sql (self, klass, "select"), tail);
+  g_autoptr(GListStore) list = g_list_store_new (type);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = prepare (self, sql, error);
+  if (stmt == NULL)
+    return NULL;
+  if (arg >= 0)
+    sqlite3_bind_int64 (stmt, 1, arg);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      WmRecord *record = g_object_new (type, NULL);
+
+      load_record (stmt, record);
+      g_ptr_array_add (items, record);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sql_error (self, error);
+      return NULL;
+    }
+  g_list_store_splice (list, 0, 0, items->pdata, items->len);
+  return G_LIST_MODEL (g_steal_pointer (&list));
+}
+
+GListModel *
+wm_store_list_users (WmStore  *self,
+                     GError  **error)
+{
+  g_return_val_if_fail (WM_IS_STORE (self), NULL);
+  return list_records (self, WM_TYPE_USER, "ORDER BY username", -1, error);
+}
+
+gboolean
+wm_store_delete_user (WmStore  *self,
+                      gint64    user_id,
+                      GError  **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+
+  /* The row stays, disabled, so the audit log and case events keep a name to point at. */
+  if (!wm_store_begin (self, error))
+    return FALSE;
+  stmt = prepare (self, "UPDATE users SET disabled = 1 WHERE id = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, user_id);
+  if (!step_done (self, stmt, error))
+    goto fail;
+  if (sqlite3_changes (self->db) != 1)
+    {
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_NOT_FOUND, _("No such user"));
+      goto fail;
+    }
+  if (!audit (self, NULL, "remove", "user", user_id, "user removed", error))
+    goto fail;
+  return wm_store_commit (self, error);
+
+fail:
+  wm_store_rollback (self);
+  return FALSE;
+}
+
+/* Therapists */
+
+static gboolean
+write_specialisms (WmStore      *self,
+                   WmTherapist  *therapist,
+                   GError      **error)
+{
+  gint64 id = wm_record_get_id (WM_RECORD (therapist));
+  sqlite3_stmt *stmt;
+
+  stmt = prepare (self, "DELETE FROM therapist_specialisms WHERE therapist_id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  if (!step_done (self, stmt, error))
+    return FALSE;
+
+  stmt = prepare (self, "INSERT OR IGNORE INTO therapist_specialisms (therapist_id, code)"
+                        " VALUES (?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; therapist->specialisms != NULL && therapist->specialisms[i] != NULL; i++)
+    {
+      sqlite3_bind_int64 (stmt, 1, id);
+      sqlite3_bind_text (stmt, 2, therapist->specialisms[i], -1, SQLITE_TRANSIENT);
+      if (!step_done (self, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_specialisms (WmStore      *self,
+                  WmTherapist  *therapist,
+                  GError      **error)
+{
+  sqlite3_stmt *stmt;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  int rc;
+
+  stmt = prepare (self, "SELECT code FROM therapist_specialisms WHERE therapist_id = ?"
+                        " ORDER BY code", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, wm_record_get_id (WM_RECORD (therapist)));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_strv_builder_add (builder, (const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return set_sql_error (self, error);
+  g_strfreev (therapist->specialisms);
+  therapist->specialisms = g_strv_builder_end (builder);
+  if (therapist->specialisms[0] == NULL)
+    g_clear_pointer (&therapist->specialisms, g_strfreev);
+  return TRUE;
+}
+
+gboolean
+wm_store_save_therapist (WmStore      *self,
+                         WmTherapist  *therapist,
+                         GError      **error)
+{
+  g_autofree char *now = now_iso8601 ();
+  g_autofree char *summary = NULL;
+  gboolean is_new;
+
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (WM_IS_THERAPIST (therapist), FALSE);
+
+  if (!wm_therapist_check (therapist, error))
+    return FALSE;
+  is_new = wm_record_get_id (WM_RECORD (therapist)) == 0;
+
+  if (!wm_store_begin (self, error))
+    return FALSE;
+  if (!is_new)
+    {
+      g_autoptr(WmTherapist) before =
+        wm_store_get_therapist (self, wm_record_get_id (WM_RECORD (therapist)), error);
+
+      if (before == NULL)
+        goto fail;
+      summary = changed_columns (WM_RECORD (before), WM_RECORD (therapist));
+      if (*summary == '\0')
+        {
+          /* Nothing changed: no write, no audit row. */
+          wm_store_rollback (self);
+          return TRUE;
+        }
+    }
+  else
+    {
+      wm_record_set_string (WM_RECORD (therapist), "created_at", now);
+      summary = g_strdup ("therapist added");
+    }
+  wm_record_set_string (WM_RECORD (therapist), "updated_at", now);
+
+  if (!write_record (self, WM_RECORD (therapist), error)
+      || !write_specialisms (self, therapist, error)
+      || !audit (self, now, is_new ? "create" : "update", "therapist",
+                 wm_record_get_id (WM_RECORD (therapist)), summary, error))
+    goto fail;
+  if (!wm_store_commit (self, error))
+    goto fail_committed;
+  return TRUE;
+
+fail:
+  wm_store_rollback (self);
+fail_committed:
+  if (is_new)
+    wm_record_set_id (WM_RECORD (therapist), 0);
+  if (error != NULL && *error != NULL && (*error)->code == WM_STORE_ERROR_EXISTS
+      && therapist->external_id != NULL)
+    {
+      g_clear_error (error);
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_EXISTS,
+                   _("external_id: “%s” is already used by another therapist"),
+                   therapist->external_id);
+    }
+  return FALSE;
+}
+
+WmTherapist *
+wm_store_get_therapist (WmStore  *self,
+                        gint64    id,
+                        GError  **error)
+{
+  g_autoptr(WmTherapist) therapist = NULL;
+
+  g_return_val_if_fail (WM_IS_STORE (self), NULL);
+  therapist = (WmTherapist *) read_record (self, WM_TYPE_THERAPIST, "id = ?", id, NULL, error);
+  if (therapist == NULL || !read_specialisms (self, therapist, error))
+    return NULL;
+  return g_steal_pointer (&therapist);
+}
+
+WmTherapist *
+wm_store_find_therapist (WmStore     *self,
+                         const char  *external_id,
+                         GError     **error)
+{
+  g_autoptr(WmTherapist) therapist = NULL;
+
+  g_return_val_if_fail (WM_IS_STORE (self), NULL);
+  therapist = (WmTherapist *) read_record (self, WM_TYPE_THERAPIST, "external_id = ?", 0,
+                                           external_id, error);
+  if (therapist == NULL || !read_specialisms (self, therapist, error))
+    return NULL;
+  return g_steal_pointer (&therapist);
+}
+
+GListModel *
+wm_store_list_therapists (WmStore  *self,
+                          GError  **error)
+{
+  g_autoptr(GListModel) list = NULL;
+  g_autoptr(GHashTable) by_id = NULL;
+  g_autoptr(GHashTable) codes = NULL;
+  sqlite3_stmt *stmt;
+  guint n;
+  int rc;
+
+  g_return_val_if_fail (WM_IS_STORE (self), NULL);
+
+  list = list_records (self, WM_TYPE_THERAPIST, "ORDER BY family_name, given_name, id", -1,
+                       error);
+  if (list == NULL)
+    return NULL;
+
+  /* Specialisms for all therapists in one pass, not one query each. */
+  n = g_list_model_get_n_items (list);
+  by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                 (GDestroyNotify) g_ptr_array_unref);
+  codes = g_hash_table_new (g_str_hash, g_str_equal);
+  stmt = prepare (self, "SELECT therapist_id, code FROM therapist_specialisms"
+                        " ORDER BY therapist_id, code", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      GPtrArray *list_for_id = g_hash_table_lookup (by_id, &id);
+
+      if (list_for_id == NULL)
+        {
+          list_for_id = g_ptr_array_new_with_free_func (g_free);
+          g_hash_table_insert (by_id, g_memdup2 (&id, sizeof id), list_for_id);
+        }
+      g_ptr_array_add (list_for_id, dup_column_text (stmt, 1));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sql_error (self, error);
+      return NULL;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(WmTherapist) therapist = g_list_model_get_item (list, i);
+      gint64 id = wm_record_get_id (WM_RECORD (therapist));
+      GPtrArray *found = g_hash_table_lookup (by_id, &id);
+
+      if (found != NULL)
+        {
+          g_ptr_array_add (found, NULL);
+          g_strfreev (therapist->specialisms);
+          therapist->specialisms = (char **) g_ptr_array_steal (found, NULL);
+        }
+    }
+  return g_steal_pointer (&list);
+}
+
+static gint64
+count_rows (WmStore    *self,
+            const char *sql)
+{
+  sqlite3_stmt *stmt = prepare (self, sql, NULL);
+  gint64 n = -1;
+
+  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  return n;
+}
+
+gint64
+wm_store_count_therapists (WmStore *self)
+{
+  g_return_val_if_fail (WM_IS_STORE (self), -1);
+  return count_rows (self, "SELECT count(*) FROM therapists");
+}
+
+/* Cases */
+
+static gboolean
+next_reference (WmStore  *self,
+                char    **reference,
+                GError  **error)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  int year = g_date_time_get_year (now);
+  sqlite3_stmt *stmt;
+  gint64 last = 0;
+  int rc;
+
+  stmt = prepare (self, "SELECT last FROM reference_counters WHERE year = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int (stmt, 1, year);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    last = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return set_sql_error (self, error);
+
+  stmt = prepare (self, "INSERT OR REPLACE INTO reference_counters (year, last) VALUES (?, ?)",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int (stmt, 1, year);
+  sqlite3_bind_int64 (stmt, 2, last + 1);
+  if (!step_done (self, stmt, error))
+    return FALSE;
+  *reference = g_strdup_printf ("WM-%04d-%04" G_GINT64_FORMAT, year, last + 1);
+  return TRUE;
+}
+
+/* Imported references ("WM-2025-0042") must not be handed out again. */
+static gboolean
+note_reference (WmStore     *self,
+                const char  *reference,
+                GError     **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 year, number;
+
+  if (reference == NULL || strlen (reference) < 9)
+    return TRUE;
+  year = g_ascii_strtoll (reference + 3, NULL, 10);
+  number = g_ascii_strtoll (reference + 8, NULL, 10);
+  stmt = prepare (self,
+                  "INSERT OR REPLACE INTO reference_counters (year, last) VALUES (?1,"
+                  " max(?2, coalesce((SELECT last FROM reference_counters WHERE year = ?1), 0)))",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, year);
+  sqlite3_bind_int64 (stmt, 2, number);
+  return step_done (self, stmt, error);
+}
+
+static gboolean
+write_case_search (WmStore  *self,
+                   WmCase   *kase,
+                   GError  **error)
+{
+  WmClient *client = kase->client;
+  g_autofree char *names = g_strjoin (" ",
+                                      client->given_name ? client->given_name : "",
+                                      client->preferred_name ? client->preferred_name : "",
+                                      client->family_name ? client->family_name : "",
+                                      NULL);
+  g_autofree char *place = g_strjoin (" ",
+                                      client->town ? client->town : "",
+                                      client->postcode ? client->postcode : "",
+                                      NULL);
+  sqlite3_stmt *stmt;
+
+  stmt = prepare (self, "INSERT OR REPLACE INTO case_search (docid, reference, names, town)"
+                        " VALUES (?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, wm_record_get_id (WM_RECORD (kase)));
+  bind_text (stmt, 2, kase->reference);
+  sqlite3_bind_text (stmt, 3, names, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 4, place, -1, SQLITE_TRANSIENT);
+  return step_done (self, stmt, error);
+}
+
+static gboolean
+insert_event (WmStore     *self,
+              gint64       case_id,
+              const char  *at,
+              const char  *kind,
+              const char  *body,
+              GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = prepare (self, "INSERT INTO case_events (case_id, at, user_id, kind, body)"
+                        " VALUES (?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, case_id);
+  sqlite3_bind_text (stmt, 2, at, -1, SQLITE_TRANSIENT);
+  bind_nullable_int (stmt, 3, self->actor);
+  sqlite3_bind_text (stmt, 4, kind, -1, SQLITE_TRANSIENT);
+  bind_text (stmt, 5, body);
+  return step_done (self, stmt, error);
+}
+
+static WmCase *read_case (WmStore *self, const char *where, gint64 id, const char *ref,
+                          GError **error);
+
+gboolean
+wm_store_save_case (WmStore  *self,
+                    WmCase   *kase,
+                    GError  **error)
+{
+  g_autofree char *now = now_iso8601 ();
+  g_autofree char *summary = NULL;
+  g_autofree char *reference = NULL;
+  WmRecord *record = WM_RECORD (kase);
+  gboolean is_new;
+  gboolean had_reference = kase->reference != NULL;
+
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (WM_IS_CASE (kase), FALSE);
+
+  if (!wm_case_check (kase, error))
+    return FALSE;
+  is_new = wm_record_get_id (record) == 0;
+
+  if (!wm_store_begin (self, error))
+    return FALSE;
+
+  if (is_new)
+    {
+      if (kase->reference == NULL)
+        {
+          if (!next_reference (self, &reference, error))
+            goto fail;
+          wm_record_set_string (record, "reference", reference);
+        }
+      else if (!note_reference (self, kase->reference, error))
+        goto fail;
+      if (kase->opened_at == NULL)
+        wm_record_set_string (record, "opened_at", now);
+      wm_record_set_int (record, "created_by", self->actor);
+      summary = g_strdup_printf ("case opened, status %s", kase->status);
+    }
+  else
+    {
+      g_autoptr(WmCase) before = read_case (self, "id = ?", wm_record_get_id (record), NULL,
+                                            error);
+      g_autofree char *case_changes = NULL;
+      g_autofree char *client_changes = NULL;
+
+      if (before == NULL)
+        goto fail;
+      /* Status moves go through wm_store_set_case_status so each is checked and recorded. */
+      if (g_strcmp0 (before->status, kase->status) != 0)
+        {
+          g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_TRANSITION,
+                       _("status: change the status with a status change, not an edit"));
+          goto fail;
+        }
+      case_changes = changed_columns (WM_RECORD (before), record);
+      client_changes = changed_columns (WM_RECORD (before->client), WM_RECORD (kase->client));
+      if (*case_changes == '\0' && *client_changes == '\0')
+        {
+          wm_store_rollback (self);
+          return TRUE;
+        }
+      summary = g_strdup_printf ("updated: %s%s%s", case_changes,
+                                 *case_changes && *client_changes ? ", " : "", client_changes);
+    }
+  wm_record_set_int (record, "updated_by", self->actor);
+  wm_record_set_string (record, "updated_at", now);
+
+  if (!write_record (self, WM_RECORD (kase->client), error))
+    goto fail;
+  wm_record_set_int (record, "client_id", wm_record_get_id (WM_RECORD (kase->client)));
+  if (!write_record (self, record, error)
+      || !write_case_search (self, kase, error)
+      || (is_new && !insert_event (self, wm_record_get_id (record), now,
+                                   had_reference ? "import" : "status",
+                                   kase->status, error))
+      || !audit (self, now, is_new ? "create" : "update", "case", wm_record_get_id (record),
+                 summary, error))
+    goto fail;
+  if (!wm_store_commit (self, error))
+    goto fail_committed;
+  return TRUE;
+
+fail:
+  wm_store_rollback (self);
+fail_committed:
+  if (is_new)
+    {
+      wm_record_set_id (record, 0);
+      wm_record_set_id (WM_RECORD (kase->client), 0);
+      if (!had_reference)
+        wm_record_set_string (record, "reference", NULL);
+    }
+  if (error != NULL && *error != NULL && (*error)->code == WM_STORE_ERROR_EXISTS)
+    {
+      g_clear_error (error);
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_EXISTS,
+                   _("reference: “%s” is already used by another case"), kase->reference);
+    }
+  return FALSE;
+}
+
+static WmCase *
+read_case (WmStore     *self,
+           const char  *where,
+           gint64       id,
+           const char  *reference,
+           GError     **error)
+{
+  g_autoptr(WmCase) kase = NULL;
+  g_autoptr(WmClient) client = NULL;
+
+  kase = (WmCase *) read_record (self, WM_TYPE_CASE, where, id, reference, error);
+  if (kase == NULL)
+    return NULL;
+  client = (WmClient *) read_record (self, WM_TYPE_CLIENT, "id = ?", kase->client_id, NULL, error);
+  if (client == NULL)
+    return NULL;
+  g_set_object (&kase->client, client);
+  return g_steal_pointer (&kase);
+}
+
+static WmCase *
+view_case (WmStore     *self,
+           const char  *where,
+           gint64       id,
+           const char  *reference,
+           GError     **error)
+{
+  g_autoptr(WmCase) kase = NULL;
+
+  if (!wm_store_begin (self, error))
+    return NULL;
+  kase = read_case (self, where, id, reference, error);
+  if (kase == NULL
+      || !audit (self, NULL, "view", "case", wm_record_get_id (WM_RECORD (kase)), "case opened",
+                 error))
+    {
+      wm_store_rollback (self);
+      return NULL;
+    }
+  if (!wm_store_commit (self, error))
+    return NULL;
+  return g_steal_pointer (&kase);
+}
+
+WmCase *
+wm_store_get_case (WmStore  *self,
+                   gint64    id,
+                   GError  **error)
+{
+  g_return_val_if_fail (WM_IS_STORE (self), NULL);
+  return view_case (self, "id = ?", id, NULL, error);
+}
+
+WmCase *
+wm_store_find_case (WmStore     *self,
+                    const char  *reference,
+                    GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  WmCase *kase;
+
+  g_return_val_if_fail (WM_IS_STORE (self), NULL);
+  kase = view_case (self, "reference = ?", 0, reference, &local_error);
+  if (kase == NULL && local_error->code == WM_STORE_ERROR_NOT_FOUND)
+    {
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_NOT_FOUND,
+                   _("case: no case with reference “%s”"), reference);
+      return NULL;
+    }
+  if (kase == NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return kase;
+}
+
+gboolean
+wm_store_set_case_status (WmStore     *self,
+                          WmCase      *kase,
+                          const char  *status,
+                          const char  *note,
+                          GError     **error)
+{
+  g_autofree char *now = now_iso8601 ();
+  g_autofree char *summary = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *current = NULL;
+  gint64 id = wm_record_get_id (WM_RECORD (kase));
+  sqlite3_stmt *stmt;
+  gboolean closing;
+
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (WM_IS_CASE (kase), FALSE);
+
+  if (!wm_store_begin (self, error))
+    return FALSE;
+
+  /* Check against the stored status, not the caller's copy, which may be stale. */
+  stmt = prepare (self, "SELECT status FROM cases WHERE id = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    current = dup_column_text (stmt, 0);
+  sqlite3_reset (stmt);
+  if (current == NULL)
+    {
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_NOT_FOUND, _("No such case"));
+      goto fail;
+    }
+  if (!wm_case_status_can_transition (current, status))
+    {
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_TRANSITION,
+                   _("status: a case cannot move from “%s” to “%s”"),
+                   wm_vocab_label (WM_VOCAB_CASE_STATUS, current),
+                   wm_vocab_label (WM_VOCAB_CASE_STATUS, status));
+      goto fail;
+    }
+
+  closing = !wm_case_status_is_open (status);
+  stmt = prepare (self, "UPDATE cases SET status = ?, closed_at = ?, updated_at = ?,"
+                        " updated_by = ? WHERE id = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, status, -1, SQLITE_TRANSIENT);
+  if (closing)
+    sqlite3_bind_text (stmt, 2, now, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, now, -1, SQLITE_TRANSIENT);
+  bind_nullable_int (stmt, 4, self->actor);
+  sqlite3_bind_int64 (stmt, 5, id);
+
+  summary = g_strdup_printf ("status %s -> %s", current, status);
+  body = note != NULL && *note != '\0' ? g_strdup_printf ("%s → %s\n%s", current, status, note)
+                                       : g_strdup_printf ("%s → %s", current, status);
+  if (!step_done (self, stmt, error)
+      || !insert_event (self, id, now, "status", body, error)
+      || !audit (self, now, "status", "case", id, summary, error))
+    goto fail;
+  if (!wm_store_commit (self, error))
+    return FALSE;
+
+  wm_record_set_string (WM_RECORD (kase), "status", status);
+  wm_record_set_string (WM_RECORD (kase), "closed_at", closing ? now : NULL);
+  wm_record_set_string (WM_RECORD (kase), "updated_at", now);
+  return TRUE;
+
+fail:
+  wm_store_rollback (self);
+  return FALSE;
+}
+
+gint64
+wm_store_count_cases (WmStore *self)
+{
+  g_return_val_if_fail (WM_IS_STORE (self), -1);
+  return count_rows (self, "SELECT count(*) FROM cases");
+}
+
+gboolean
+wm_store_add_case_event (WmStore     *self,
+                         gint64       case_id,
+                         const char  *kind,
+                         const char  *body,
+                         GError     **error)
+{
+  g_autofree char *now = now_iso8601 ();
+  g_autofree char *summary = NULL;
+
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+
+  if (!wm_vocab_contains (WM_VOCAB_EVENT_KIND, kind))
+    {
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_FAILED,
+                   _("kind: “%s” is not a kind of case event"), kind);
+      return FALSE;
+    }
+  if (!wm_store_begin (self, error))
+    return FALSE;
+  summary = g_strdup_printf ("%s added", kind);
+  if (!insert_event (self, case_id, now, kind, body, error)
+      || !audit (self, now, "event", "case", case_id, summary, error))
+    {
+      wm_store_rollback (self);
+      if (error != NULL && *error != NULL
+          && sqlite3_extended_errcode (self->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
+        {
+          g_clear_error (error);
+          g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_NOT_FOUND, _("No such case"));
+        }
+      return FALSE;
+    }
+  return wm_store_commit (self, error);
+}
+
+GListModel *
+wm_store_list_case_events (WmStore  *self,
+                           gint64    case_id,
+                           GError  **error)
+{
+  g_return_val_if_fail (WM_IS_STORE (self), NULL);
+  return list_records (self, WM_TYPE_CASE_EVENT, "WHERE case_id = ? ORDER BY id DESC",
+                       case_id, error);
+}
+
+/* Referrals */
+
+WmReferral *
+wm_store_create_referral (WmStore     *self,
+                          gint64       case_id,
+                          gint64       therapist_id,
+                          double       score,
+                          const char  *explanation,
+                          GError     **error)
+{
+  g_autofree char *now = now_iso8601 ();
+  g_autofree char *body = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *status = NULL;
+  g_autoptr(WmReferral) referral = g_object_new (WM_TYPE_REFERRAL, NULL);
+  g_autoptr(WmTherapist) therapist = NULL;
+  g_autofree char *therapist_name = NULL;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (WM_IS_STORE (self), NULL);
+
+  if (!wm_store_begin (self, error))
+    return NULL;
+
+  therapist = wm_store_get_therapist (self, therapist_id, error);
+  if (therapist == NULL)
+    goto fail;
+  stmt = prepare (self, "SELECT status FROM cases WHERE id = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, case_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    status = dup_column_text (stmt, 0);
+  sqlite3_reset (stmt);
+  if (status == NULL)
+    {
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_NOT_FOUND, _("No such case"));
+      goto fail;
+    }
+  if (g_strcmp0 (status, "referred") != 0 && !wm_case_status_can_transition (status, "referred"))
+    {
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_TRANSITION,
+                   _("status: a case in “%s” cannot be referred"),
+                   wm_vocab_label (WM_VOCAB_CASE_STATUS, status));
+      goto fail;
+    }
+
+  wm_record_set_int (WM_RECORD (referral), "case_id", case_id);
+  wm_record_set_int (WM_RECORD (referral), "therapist_id", therapist_id);
+  wm_record_set_string (WM_RECORD (referral), "state", "sent");
+  wm_record_set_double (WM_RECORD (referral), "score", score);
+  wm_record_set_string (WM_RECORD (referral), "explanation", explanation);
+  wm_record_set_string (WM_RECORD (referral), "sent_at", now);
+  wm_record_set_int (WM_RECORD (referral), "created_by", self->actor);
+  if (!write_record (self, WM_RECORD (referral), error))
+    goto fail;
+
+  stmt = prepare (self, "UPDATE cases SET status = 'referred', assigned_therapist_id = ?,"
+                        " updated_at = ?, updated_by = ? WHERE id = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, therapist_id);
+  sqlite3_bind_text (stmt, 2, now, -1, SQLITE_TRANSIENT);
+  bind_nullable_int (stmt, 3, self->actor);
+  sqlite3_bind_int64 (stmt, 4, case_id);
+  therapist_name = wm_therapist_dup_display_name (therapist);
+  body = g_strdup_printf (_("Referred to %s"), therapist_name);
+  summary = g_strdup_printf ("referral %" G_GINT64_FORMAT " sent to therapist %" G_GINT64_FORMAT,
+                             wm_record_get_id (WM_RECORD (referral)), therapist_id);
+  if (!step_done (self, stmt, error)
+      || !insert_event (self, case_id, now, "referral", body, error)
+      || (g_strcmp0 (status, "referred") != 0
+          && !insert_event (self, case_id, now, "status", "→ referred", error))
+      || !audit (self, now, "refer", "case", case_id, summary, error))
+    goto fail;
+  if (!wm_store_commit (self, error))
+    return NULL;
+  return g_steal_pointer (&referral);
+
+fail:
+  wm_store_rollback (self);
+  return NULL;
+}
+
+gboolean
+wm_store_set_referral_state (WmStore     *self,
+                             WmReferral  *referral,
+                             const char  *state,
+                             const char  *reason,
+                             GError     **error)
+{
+  g_autofree char *now = now_iso8601 ();
+  g_autofree char *current = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *body = NULL;
+  gint64 id = wm_record_get_id (WM_RECORD (referral));
+  gboolean failed = g_strcmp0 (state, "declined") == 0 || g_strcmp0 (state, "no-contact") == 0;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+
+  if (failed && (reason == NULL || *reason == '\0'))
+    {
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_FAILED,
+                   _("decline_reason: is required when a referral is declined or gets no "
+                     "contact"));
+      return FALSE;
+    }
+  if (!wm_store_begin (self, error))
+    return FALSE;
+  stmt = prepare (self, "SELECT state FROM referrals WHERE id = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    current = dup_column_text (stmt, 0);
+  sqlite3_reset (stmt);
+  if (current == NULL)
+    {
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_NOT_FOUND, _("No such referral"));
+      goto fail;
+    }
+  if (!wm_referral_state_can_transition (current, state))
+    {
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_TRANSITION,
+                   _("state: a referral cannot move from “%s” to “%s”"),
+                   wm_vocab_label (WM_VOCAB_REFERRAL_STATE, current),
+                   wm_vocab_label (WM_VOCAB_REFERRAL_STATE, state));
+      goto fail;
+    }
+
+  wm_record_set_string (WM_RECORD (referral), "state", state);
+  if (failed)
+    wm_record_set_string (WM_RECORD (referral), "decline_reason", reason);
+  if (g_strcmp0 (state, "first-contact") == 0)
+    wm_record_set_string (WM_RECORD (referral), "first_contact_at", now);
+  if (g_strcmp0 (state, "ended") == 0 || failed)
+    wm_record_set_string (WM_RECORD (referral), "ended_at", now);
+
+  stmt = prepare (self, "UPDATE referrals SET state = ?, decline_reason = ?,"
+                        " first_contact_at = ?, ended_at = ? WHERE id = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, state, -1, SQLITE_TRANSIENT);
+  bind_text (stmt, 2, referral->decline_reason);
+  bind_text (stmt, 3, referral->first_contact_at);
+  bind_text (stmt, 4, referral->ended_at);
+  sqlite3_bind_int64 (stmt, 5, id);
+  summary = g_strdup_printf ("referral %" G_GINT64_FORMAT " %s -> %s", id, current, state);
+  body = failed ? g_strdup_printf ("%s: %s", wm_vocab_label (WM_VOCAB_REFERRAL_STATE, state),
+                                   reason)
+                : g_strdup (wm_vocab_label (WM_VOCAB_REFERRAL_STATE, state));
+  if (!step_done (self, stmt, error)
+      || !insert_event (self, referral->case_id, now, "referral", body, error)
+      || !audit (self, now, "referral", "case", referral->case_id, summary, error))
+    goto fail;
+
+  /* A failed referral sends the case back to matching and frees the therapist. */
+  if (failed)
+    {
+      stmt = prepare (self, "UPDATE cases SET status = 'matching', assigned_therapist_id = NULL,"
+                            " updated_at = ?, updated_by = ? WHERE id = ? AND status = 'referred'",
+                      error);
+      if (stmt == NULL)
+        goto fail;
+      sqlite3_bind_text (stmt, 1, now, -1, SQLITE_TRANSIENT);
+      bind_nullable_int (stmt, 2, self->actor);
+      sqlite3_bind_int64 (stmt, 3, referral->case_id);
+      if (!step_done (self, stmt, error))
+        goto fail;
+      if (sqlite3_changes (self->db) == 1
+          && !insert_event (self, referral->case_id, now, "status", "referred → matching", error))
+        goto fail;
+    }
+  return wm_store_commit (self, error);
+
+fail:
+  wm_store_rollback (self);
+  return FALSE;
+}
+
+GListModel *
+wm_store_list_referrals (WmStore  *self,
+                         gint64    case_id,
+                         GError  **error)
+{
+  g_return_val_if_fail (WM_IS_STORE (self), NULL);
+  return list_records (self, WM_TYPE_REFERRAL, "WHERE case_id = ? ORDER BY id DESC", case_id,
+                       error);
+}
+
+/* The case list */
+
+/* Turns what someone typed into an FTS prefix query: each word must match the start of a
+ * token. Only letters and digits pass, so FTS operators in the input mean nothing. */
+static char *
+fts_query_from_text (const char *text)
+{
+  GString *q = g_string_new (NULL);
+  GString *word = g_string_new (NULL);
+
+  for (const char *p = text; ; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c != 0 && g_unichar_isalnum (c))
+        g_string_append_unichar (word, c);
+      else if (word->len > 0)
+        {
+          g_string_append_printf (q, "%s%s*", q->len ? " " : "", word->str);
+          g_string_truncate (word, 0);
+        }
+      if (c == 0)
+        break;
+    }
+  g_string_free (word, TRUE);
+  return g_string_free (q, FALSE);
+}
+
+GArray *
+wm_store_query_case_ids (WmStore            *self,
+                         const WmCaseQuery  *query,
+                         GError            **error)
+{
+  g_autoptr(GString) sql = g_string_new ("SELECT c.id FROM cases c");
+  g_autofree char *fts = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_stmt *stmt;
+  int p = 1;
+  int rc;
+
+  g_return_val_if_fail (WM_IS_STORE (self), NULL);
+
+  if (query->text != NULL)
+    {
+      fts = fts_query_from_text (query->text);
+      if (*fts == '\0')
+        g_clear_pointer (&fts, g_free);
+    }
+  if (fts != NULL)
+    g_string_append (sql, " JOIN case_search s ON s.docid = c.id AND case_search MATCH ?");
+  g_string_append (sql, " WHERE 1");
+  if (query->status != NULL)
+    g_string_append (sql, " AND c.status = ?");
+  if (query->category != NULL)
+    g_string_append (sql, " AND c.category = ?");
+  if (query->only_risk)
+    g_string_append (sql, " AND (c.urgent OR c.risk_safeguarding OR c.risk_self_harm)");
+  if (query->only_open)
+    g_string_append (sql, " AND c.status NOT IN ('closed', 'withdrawn')");
+  g_string_append (sql, " ORDER BY c.opened_at DESC, c.id DESC");
+
+  stmt = prepare (self, sql->str, error);
+  if (stmt == NULL)
+    return NULL;
+  if (fts != NULL)
+    sqlite3_bind_text (stmt, p++, fts, -1, SQLITE_TRANSIENT);
+  if (query->status != NULL)
+    sqlite3_bind_text (stmt, p++, query->status, -1, SQLITE_TRANSIENT);
+  if (query->category != NULL)
+    sqlite3_bind_text (stmt, p++, query->category, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sql_error (self, error);
+      return NULL;
+    }
+  return g_steal_pointer (&ids);
+}
+
+void
+wm_case_summary_data_clear (WmCaseSummaryData *data)
+{
+  g_clear_pointer (&data->reference, g_free);
+  g_clear_pointer (&data->status, g_free);
+  g_clear_pointer (&data->category, g_free);
+  g_clear_pointer (&data->town, g_free);
+  g_clear_pointer (&data->display_name, g_free);
+  g_clear_pointer (&data->therapist_name, g_free);
+  g_clear_pointer (&data->opened_at, g_free);
+}
+
+gboolean
+wm_store_load_case_summaries (WmStore       *self,
+                              const gint64  *ids,
+                              guint          n_ids,
+                              GArray        *out,
+                              GError       **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+
+  /* One cached statement per row keeps this simple; a page is ~100 rows and each is a
+   * primary-key lookup. */
+  stmt = prepare (self,
+                  "SELECT c.id, c.reference, c.status, c.category, cl.town,"
+                  " coalesce(cl.preferred_name, cl.given_name), cl.family_name,"
+                  " t.given_name, t.family_name, c.opened_at, c.urgent,"
+                  " c.risk_safeguarding OR c.risk_self_harm"
+                  " FROM cases c JOIN clients cl ON cl.id = c.client_id"
+                  " LEFT JOIN therapists t ON t.id = c.assigned_therapist_id"
+                  " WHERE c.id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < n_ids; i++)
+    {
+      WmCaseSummaryData data = { 0 };
+      int rc;
+
+      sqlite3_bind_int64 (stmt, 1, ids[i]);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          const char *tg = (const char *) sqlite3_column_text (stmt, 7);
+          const char *tf = (const char *) sqlite3_column_text (stmt, 8);
+
+          data.id = sqlite3_column_int64 (stmt, 0);
+          data.reference = dup_column_text (stmt, 1);
+          data.status = dup_column_text (stmt, 2);
+          data.category = dup_column_text (stmt, 3);
+          data.town = dup_column_text (stmt, 4);
+          data.display_name = g_strjoin (" ", sqlite3_column_text (stmt, 5)
+                                               ? (const char *) sqlite3_column_text (stmt, 5) : "",
+                                         sqlite3_column_text (stmt, 6)
+                                               ? (const char *) sqlite3_column_text (stmt, 6) : "",
+                                         NULL);
+          g_strstrip (data.display_name);
+          data.therapist_name = tf ? g_strjoin (" ", tg ? tg : "", tf, NULL) : NULL;
+          data.opened_at = dup_column_text (stmt, 9);
+          data.urgent = sqlite3_column_int (stmt, 10) != 0;
+          data.risk = sqlite3_column_int (stmt, 11) != 0;
+        }
+      else
+        data.id = ids[i]; /* deleted since the ids were read: an empty row, not a crash */
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return set_sql_error (self, error);
+      g_array_append_val (out, data);
+    }
+  return TRUE;
+}

@@ -1,0 +1,206 @@
+/* wm-store.h: Waymark's encrypted case store (SQLCipher).
+ *
+ * One database file holds everything, encrypted under a 32-byte data key that the keyring
+ * hands out. Every change, and every case opened for viewing, appends an audit row in the
+ * same transaction. Values are always bound, never spliced into SQL. A WmStore is used from
+ * one thread at a time.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "wm-model.h"
+
+G_BEGIN_DECLS
+
+#define WM_STORE_ERROR (wm_store_error_quark ())
+GQuark wm_store_error_quark (void);
+
+typedef enum
+{
+  WM_STORE_ERROR_FAILED,
+  WM_STORE_ERROR_NOT_SQLCIPHER, /* plain SQLite was loaded: refuse, never write plaintext */
+  WM_STORE_ERROR_WRONG_KEY,     /* the key does not open this file (or it is not a database) */
+  WM_STORE_ERROR_NOT_FOUND,
+  WM_STORE_ERROR_EXISTS,
+  WM_STORE_ERROR_TRANSITION,    /* a status change the state machine does not allow */
+  WM_STORE_ERROR_TOO_NEW,       /* written by a newer Waymark */
+  WM_STORE_ERROR_BUSY,
+  WM_STORE_ERROR_CORRUPT,
+} WmStoreError;
+
+typedef enum
+{
+  WM_STORE_OPEN_NONE = 0,
+  WM_STORE_OPEN_CREATE = 1 << 0,      /* create the file if it does not exist */
+  WM_STORE_OPEN_UNENCRYPTED = 1 << 1, /* benchmarks only: the same code without a key */
+} WmStoreOpenFlags;
+
+#define WM_STORE_SCHEMA_VERSION 1
+
+#define WM_TYPE_STORE (wm_store_get_type ())
+G_DECLARE_FINAL_TYPE (WmStore, wm_store, WM, STORE, GObject)
+
+WmStore     *wm_store_open                 (const char       *path,
+                                            const guint8     *key,
+                                            WmStoreOpenFlags  flags,
+                                            GError          **error);
+void         wm_store_close                (WmStore          *self);
+const char  *wm_store_get_path             (WmStore          *self);
+const char  *wm_store_get_cipher_version   (WmStore          *self);
+int          wm_store_get_schema_version   (WmStore          *self);
+
+/* Who is acting: recorded in the audit log and on records. @user_id < 0: the system. */
+void         wm_store_set_actor            (WmStore          *self,
+                                            gint64            user_id);
+gint64       wm_store_get_actor            (WmStore          *self);
+
+/* Groups several changes into one all-or-nothing transaction (imports). Nests. */
+gboolean     wm_store_begin                (WmStore          *self,
+                                            GError          **error);
+gboolean     wm_store_commit               (WmStore          *self,
+                                            GError          **error);
+void         wm_store_rollback             (WmStore          *self);
+
+gboolean     wm_store_rekey                (WmStore          *self,
+                                            const guint8     *new_key,
+                                            GError          **error);
+/* Runs PRAGMA integrity_check; the first problem goes into @error. */
+gboolean     wm_store_check_integrity      (WmStore          *self,
+                                            GError          **error);
+gboolean     wm_store_verify_audit         (WmStore          *self,
+                                            gint64           *first_broken,
+                                            gint64           *n_rows,
+                                            GError          **error);
+/* A consistent encrypted copy under the same key, written to a new file. */
+gboolean     wm_store_backup               (WmStore          *self,
+                                            const char       *dest_path,
+                                            GError          **error);
+/* Appends an audit row for something outside the store (an export, a failed login). */
+gboolean     wm_store_audit                (WmStore          *self,
+                                            const char       *action,
+                                            const char       *entity,
+                                            gint64            entity_id,
+                                            const char       *summary,
+                                            GError          **error);
+
+/* Settings: organisation profile, weights, retention. */
+char        *wm_store_get_setting          (WmStore          *self,
+                                            const char       *key);
+gboolean     wm_store_set_setting          (WmStore          *self,
+                                            const char       *key,
+                                            const char       *value,
+                                            GError          **error);
+
+/* Users */
+gboolean     wm_store_save_user            (WmStore          *self,
+                                            WmUser           *user,
+                                            GError          **error);
+WmUser      *wm_store_find_user            (WmStore          *self,
+                                            const char       *username,
+                                            GError          **error);
+GListModel  *wm_store_list_users           (WmStore          *self,
+                                            GError          **error);
+gboolean     wm_store_delete_user          (WmStore          *self,
+                                            gint64            user_id,
+                                            GError          **error);
+
+/* Therapists */
+gboolean     wm_store_save_therapist       (WmStore          *self,
+                                            WmTherapist      *therapist,
+                                            GError          **error);
+WmTherapist *wm_store_get_therapist        (WmStore          *self,
+                                            gint64            id,
+                                            GError          **error);
+WmTherapist *wm_store_find_therapist       (WmStore          *self,
+                                            const char       *external_id,
+                                            GError          **error);
+/* Every therapist (active or not), with specialisms, ordered by family name. */
+GListModel  *wm_store_list_therapists      (WmStore          *self,
+                                            GError          **error);
+gint64       wm_store_count_therapists     (WmStore          *self);
+
+/* Cases. Saving a new case gives it its reference and writes its opening event. Reading a
+ * whole case is recorded in the audit log as a view. */
+gboolean     wm_store_save_case            (WmStore          *self,
+                                            WmCase           *kase,
+                                            GError          **error);
+WmCase      *wm_store_get_case             (WmStore          *self,
+                                            gint64            id,
+                                            GError          **error);
+WmCase      *wm_store_find_case            (WmStore          *self,
+                                            const char       *reference,
+                                            GError          **error);
+gboolean     wm_store_set_case_status      (WmStore          *self,
+                                            WmCase           *kase,
+                                            const char       *status,
+                                            const char       *note,
+                                            GError          **error);
+gint64       wm_store_count_cases          (WmStore          *self);
+
+gboolean     wm_store_add_case_event       (WmStore          *self,
+                                            gint64            case_id,
+                                            const char       *kind,
+                                            const char       *body,
+                                            GError          **error);
+/* Newest first. */
+GListModel  *wm_store_list_case_events     (WmStore          *self,
+                                            gint64            case_id,
+                                            GError          **error);
+
+/* Referrals: creating one sends it (state "sent") and moves the case to "referred". */
+WmReferral  *wm_store_create_referral      (WmStore          *self,
+                                            gint64            case_id,
+                                            gint64            therapist_id,
+                                            double            score,
+                                            const char       *explanation,
+                                            GError          **error);
+gboolean     wm_store_set_referral_state   (WmStore          *self,
+                                            WmReferral       *referral,
+                                            const char       *state,
+                                            const char       *reason,
+                                            GError          **error);
+GListModel  *wm_store_list_referrals       (WmStore          *self,
+                                            gint64            case_id,
+                                            GError          **error);
+
+/* The case list: ids matching a query, then summaries for a page of them. */
+typedef struct
+{
+  const char *text;          /* search-as-you-type over reference, names, town; NULL: all */
+  const char *status;        /* NULL: any */
+  const char *category;      /* NULL: any */
+  gboolean only_risk;        /* urgent, safeguarding or self-harm */
+  gboolean only_open;
+} WmCaseQuery;
+
+GArray      *wm_store_query_case_ids       (WmStore          *self,
+                                            const WmCaseQuery *query,
+                                            GError          **error);
+
+typedef struct
+{
+  gint64 id;
+  char *reference;
+  char *status;
+  char *category;
+  char *town;
+  char *display_name;
+  char *therapist_name;
+  char *opened_at;
+  gboolean urgent;
+  gboolean risk;
+} WmCaseSummaryData;
+
+/* Fills @out (of WmCaseSummaryData, cleared by the caller with wm_case_summary_data_clear)
+ * in the order of @ids. */
+gboolean     wm_store_load_case_summaries  (WmStore          *self,
+                                            const gint64     *ids,
+                                            guint             n_ids,
+                                            GArray           *out,
+                                            GError          **error);
+void         wm_case_summary_data_clear    (WmCaseSummaryData *data);
+
+G_END_DECLS

@@ -1,0 +1,476 @@
+/* test-store.c: the store's records, migrations, validation, state machine and search.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "test-util.h"
+#include "wm-store.h"
+#include "wm-validate.h"
+
+typedef struct
+{
+  char *dir;
+  char *path;
+  guint8 *key;
+  WmStore *store;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = test_tmpdir_new ();
+  f->path = g_build_filename (f->dir, "cases.waymark", NULL);
+  f->key = test_key_new ();
+  f->store = wm_store_open (f->path, f->key, WM_STORE_OPEN_CREATE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (f->store);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_clear_object (&f->store);
+  sodium_free (f->key);
+  g_free (f->path);
+  test_tmpdir_free (f->dir);
+}
+
+static WmTherapist *
+make_therapist (const char *external_id,
+                const char *family_name)
+{
+  WmTherapist *t = wm_therapist_new ();
+  const char *specialisms[] = { "pre-offence", "online-offending", NULL };
+
+  g_object_set (t,
+                "external-id", external_id,
+                "given-name", "Alex",
+                "family-name", family_name,
+                "email", "alex@example.org",
+                "phone", "01632960123",
+                "town", "Harrogate",
+                "postcode", "hg12ab",
+                "latitude", 53.99,
+                "longitude", -1.54,
+                "specialisms", specialisms,
+                "max-caseload", (gint64) 6,
+                NULL);
+  return t;
+}
+
+static WmCase *
+make_case (const char *given_name,
+           const char *town)
+{
+  WmCase *c = wm_case_new ();
+  const char *needs[] = { "pre-offence", NULL };
+
+  g_object_set (c, "category", "at-risk", "needs", needs, NULL);
+  g_object_set (wm_case_get_client (c), "given-name", given_name, "family-name", "Testperson",
+                "town", town, NULL);
+  return c;
+}
+
+static gint64
+count (WmStore    *store,
+       const char *what)
+{
+  if (g_str_equal (what, "cases"))
+    return wm_store_count_cases (store);
+  return wm_store_count_therapists (store);
+}
+
+static void
+test_migrations_from_empty (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 broken = -1, rows = 0;
+
+  g_assert_cmpint (wm_store_get_schema_version (f->store), ==, WM_STORE_SCHEMA_VERSION);
+  g_assert_nonnull (wm_store_get_cipher_version (f->store));
+  g_assert_cmpint (count (f->store, "cases"), ==, 0);
+
+  /* Reopening does not migrate again: the audit log holds one migration row. */
+  g_clear_object (&f->store);
+  f->store = wm_store_open (f->path, f->key, WM_STORE_OPEN_NONE, &error);
+  g_assert_no_error (error);
+  g_assert_true (wm_store_verify_audit (f->store, &broken, &rows, &error));
+  g_assert_cmpint (broken, ==, 0);
+  g_assert_cmpint (rows, ==, 1);
+}
+
+static void
+test_open_missing_file (void)
+{
+  g_autofree char *dir = test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "nothing.waymark", NULL);
+  g_autoptr(GError) error = NULL;
+  guint8 *key = test_key_new ();
+  WmStore *store;
+
+  /* Without CREATE, a missing file is an error and no file appears. */
+  store = wm_store_open (path, key, WM_STORE_OPEN_NONE, &error);
+  g_assert_null (store);
+  g_assert_error (error, WM_STORE_ERROR, WM_STORE_ERROR_NOT_FOUND);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  sodium_free (key);
+  test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static void
+test_therapist_crud (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WmTherapist) t = make_therapist ("T-1", "Example");
+  g_autoptr(WmTherapist) loaded = NULL;
+  g_autoptr(WmTherapist) by_ext = NULL;
+  g_autoptr(GListModel) list = NULL;
+  const char *two[] = { "trauma", NULL };
+  gint64 id;
+
+  g_assert_true (wm_store_save_therapist (f->store, t, &error));
+  g_assert_no_error (error);
+  id = wm_record_get_id (WM_RECORD (t));
+  g_assert_cmpint (id, >, 0);
+  /* Normalised on the way in. */
+  g_assert_cmpstr (t->postcode, ==, "HG1 2AB");
+  g_assert_cmpstr (t->phone, ==, "01632 960123");
+
+  loaded = wm_store_get_therapist (f->store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (loaded->family_name, ==, "Example");
+  g_assert_cmpfloat_with_epsilon (loaded->latitude, 53.99, 1e-9);
+  g_assert_cmpint (loaded->fee_min, ==, -1);
+  g_assert_cmpint (loaded->max_caseload, ==, 6);
+  g_assert_nonnull (loaded->specialisms);
+  g_assert_cmpuint (g_strv_length (loaded->specialisms), ==, 2);
+  g_assert_true (wm_therapist_has_specialism (loaded, "online-offending"));
+  g_assert_nonnull (loaded->created_at);
+
+  /* Update */
+  g_object_set (loaded, "family-name", "Changed", "specialisms", two, "fee-min", (gint64) 45,
+                NULL);
+  g_assert_true (wm_store_save_therapist (f->store, loaded, &error));
+  g_assert_no_error (error);
+  by_ext = wm_store_find_therapist (f->store, "T-1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (by_ext->family_name, ==, "Changed");
+  g_assert_cmpint (by_ext->fee_min, ==, 45);
+  g_assert_cmpstrv (by_ext->specialisms, two);
+
+  list = wm_store_list_therapists (f->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (list), ==, 1);
+  {
+    g_autoptr(WmTherapist) first = g_list_model_get_item (list, 0);
+    g_assert_cmpstrv (first->specialisms, two);
+  }
+
+  /* A second therapist with the same external id is refused, naming the field. */
+  {
+    g_autoptr(WmTherapist) dup = make_therapist ("T-1", "Other");
+    g_assert_false (wm_store_save_therapist (f->store, dup, &error));
+    g_assert_error (error, WM_STORE_ERROR, WM_STORE_ERROR_EXISTS);
+    g_assert_true (g_str_has_prefix (error->message, "external_id:"));
+    g_assert_cmpint (wm_record_get_id (WM_RECORD (dup)), ==, 0);
+    g_assert_cmpint (count (f->store, "therapists"), ==, 1);
+  }
+}
+
+/* Invalid input names the field and writes nothing (not even an audit row). */
+static void
+test_invalid_rejected (Fixture       *f,
+                       gconstpointer  data)
+{
+  struct { const char *property; const char *value; const char *field; } bad[] = {
+    { "email", "not-an-email", "email" },
+    { "postcode", "ZZ99 9ZZZ", "postcode" },
+    { "phone", "12", "phone" },
+    { "given-name", "", "given_name" },
+    { "insurance-expires", "2026-02-30", "insurance_expires" },
+    { "gender", "robot", "gender" },
+  };
+  gint64 rows_before = 0, rows_after = 0, broken = 0;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (wm_store_verify_audit (f->store, &broken, &rows_before, &error));
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(WmTherapist) t = make_therapist (NULL, "Bad");
+
+      g_object_set (t, bad[i].property, bad[i].value, NULL);
+      g_assert_false (wm_store_save_therapist (f->store, t, &error));
+      g_assert_error (error, WM_VALIDATION_ERROR, error->code);
+      g_test_message ("%s", error->message);
+      g_assert_true (g_str_has_prefix (error->message, bad[i].field));
+      g_assert_cmpint (error->message[strlen (bad[i].field)], ==, ':');
+      g_clear_error (&error);
+    }
+  {
+    g_autoptr(WmTherapist) t = make_therapist (NULL, "Bad");
+    g_object_set (t, "latitude", 95.0, NULL);
+    g_assert_false (wm_store_save_therapist (f->store, t, &error));
+    g_assert_true (g_str_has_prefix (error->message, "latitude:"));
+    g_clear_error (&error);
+  }
+  {
+    g_autoptr(WmCase) c = make_case ("Sam", "Leeds");
+    g_object_set (c, "category", "nonsense", NULL);
+    g_assert_false (wm_store_save_case (f->store, c, &error));
+    g_assert_true (g_str_has_prefix (error->message, "category:"));
+    g_clear_error (&error);
+    g_object_set (c, "category", "at-risk", NULL);
+    g_object_set (wm_case_get_client (c), "email", "a@b", NULL);
+    g_assert_false (wm_store_save_case (f->store, c, &error));
+    g_assert_true (g_str_has_prefix (error->message, "email:"));
+    g_clear_error (&error);
+    g_assert_cmpint (wm_record_get_id (WM_RECORD (c)), ==, 0);
+    g_assert_null (c->reference);
+  }
+
+  g_assert_cmpint (count (f->store, "therapists"), ==, 0);
+  g_assert_cmpint (count (f->store, "cases"), ==, 0);
+  g_assert_true (wm_store_verify_audit (f->store, &broken, &rows_after, &error));
+  g_assert_cmpint (rows_after, ==, rows_before);
+}
+
+static void
+test_case_crud_and_status (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WmCase) c = make_case ("Jordan", "York");
+  g_autoptr(WmCase) loaded = NULL;
+  g_autoptr(GListModel) events = NULL;
+  g_autofree char *year_prefix = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  g_assert_true (wm_store_save_case (f->store, c, &error));
+  g_assert_no_error (error);
+  year_prefix = g_strdup_printf ("WM-%d-", g_date_time_get_year (now));
+  g_assert_true (g_str_has_prefix (c->reference, year_prefix));
+  g_assert_cmpstr (c->reference + strlen (year_prefix), ==, "0001");
+
+  loaded = wm_store_find_case (f->store, c->reference, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (loaded->client->given_name, ==, "Jordan");
+  g_assert_cmpstr (loaded->status, ==, "enquiry");
+  g_assert_cmpstr (loaded->needs[0], ==, "pre-offence");
+
+  /* Edits keep the status; a status change in an edit is refused. */
+  g_object_set (wm_case_get_client (loaded), "phone", "07700 900123", NULL);
+  g_assert_true (wm_store_save_case (f->store, loaded, &error));
+  g_assert_no_error (error);
+  g_object_set (loaded, "status", "closed", NULL);
+  g_assert_false (wm_store_save_case (f->store, loaded, &error));
+  g_assert_error (error, WM_STORE_ERROR, WM_STORE_ERROR_TRANSITION);
+  g_clear_error (&error);
+  g_object_set (loaded, "status", "enquiry", NULL);
+
+  /* Only valid transitions. */
+  g_assert_false (wm_store_set_case_status (f->store, loaded, "referred", NULL, &error));
+  g_assert_error (error, WM_STORE_ERROR, WM_STORE_ERROR_TRANSITION);
+  g_clear_error (&error);
+  g_assert_true (wm_store_set_case_status (f->store, loaded, "triage", "called back", &error));
+  g_assert_no_error (error);
+  g_assert_true (wm_store_set_case_status (f->store, loaded, "matching", NULL, &error));
+  g_assert_cmpstr (loaded->status, ==, "matching");
+
+  events = wm_store_list_case_events (f->store, wm_record_get_id (WM_RECORD (loaded)), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (events), ==, 3);
+  {
+    g_autoptr(WmCaseEvent) newest = g_list_model_get_item (events, 0);
+    g_assert_cmpstr (newest->kind, ==, "status");
+    g_assert_cmpstr (newest->body, ==, "triage → matching");
+  }
+
+  /* Second case gets the next number. */
+  {
+    g_autoptr(WmCase) c2 = make_case ("Robin", "Leeds");
+    g_assert_true (wm_store_save_case (f->store, c2, &error));
+    g_assert_cmpstr (c2->reference + strlen (year_prefix), ==, "0002");
+  }
+}
+
+static void
+test_referral_flow (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WmCase) c = make_case ("Kim", "Ripon");
+  g_autoptr(WmTherapist) t = make_therapist ("T-9", "Referee");
+  g_autoptr(WmReferral) r = NULL;
+  g_autoptr(WmCase) after = NULL;
+  gint64 case_id;
+
+  g_assert_true (wm_store_save_therapist (f->store, t, &error));
+  g_assert_true (wm_store_save_case (f->store, c, &error));
+  case_id = wm_record_get_id (WM_RECORD (c));
+
+  /* An enquiry cannot be referred straight away. */
+  r = wm_store_create_referral (f->store, case_id, wm_record_get_id (WM_RECORD (t)), 0.8, "x",
+                                &error);
+  g_assert_null (r);
+  g_assert_error (error, WM_STORE_ERROR, WM_STORE_ERROR_TRANSITION);
+  g_clear_error (&error);
+
+  g_assert_true (wm_store_set_case_status (f->store, c, "triage", NULL, &error));
+  g_assert_true (wm_store_set_case_status (f->store, c, "matching", NULL, &error));
+  r = wm_store_create_referral (f->store, case_id, wm_record_get_id (WM_RECORD (t)), 0.8,
+                                "12 km away", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (r->state, ==, "sent");
+  after = wm_store_get_case (f->store, case_id, &error);
+  g_assert_cmpstr (after->status, ==, "referred");
+  g_assert_cmpint (after->assigned_therapist_id, ==, wm_record_get_id (WM_RECORD (t)));
+
+  /* Declining needs a reason and sends the case back to matching. */
+  g_assert_false (wm_store_set_referral_state (f->store, r, "declined", NULL, &error));
+  g_clear_error (&error);
+  g_assert_true (wm_store_set_referral_state (f->store, r, "declined", "full this month", &error));
+  g_assert_no_error (error);
+  g_clear_object (&after);
+  after = wm_store_get_case (f->store, case_id, &error);
+  g_assert_cmpstr (after->status, ==, "matching");
+  g_assert_cmpint (after->assigned_therapist_id, ==, -1);
+  /* A declined referral cannot be accepted afterwards. */
+  g_assert_false (wm_store_set_referral_state (f->store, r, "accepted", NULL, &error));
+  g_assert_error (error, WM_STORE_ERROR, WM_STORE_ERROR_TRANSITION);
+}
+
+static void
+test_search (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *names[] = { "Morgan", "Morwenna", "Alexis", "Zoë" };
+  const char *towns[] = { "Harrogate", "Leeds", "Harrogate", "Bristol" };
+  WmCaseQuery q = { 0 };
+  g_autoptr(GArray) ids = NULL;
+  g_autoptr(GArray) summaries = g_array_new (FALSE, TRUE, sizeof (WmCaseSummaryData));
+
+  g_array_set_clear_func (summaries, (GDestroyNotify) wm_case_summary_data_clear);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(WmCase) c = make_case (names[i], towns[i]);
+      if (i == 3)
+        g_object_set (c, "urgent", TRUE, NULL);
+      g_assert_true (wm_store_save_case (f->store, c, &error));
+    }
+
+  q.text = "mor";
+  ids = wm_store_query_case_ids (f->store, &q, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ids->len, ==, 2);
+  g_clear_pointer (&ids, g_array_unref);
+
+  q.text = "harrogate";
+  ids = wm_store_query_case_ids (f->store, &q, &error);
+  g_assert_cmpuint (ids->len, ==, 2);
+  g_clear_pointer (&ids, g_array_unref);
+
+  q.text = "alexis harro";
+  ids = wm_store_query_case_ids (f->store, &q, &error);
+  g_assert_cmpuint (ids->len, ==, 1);
+  g_assert_true (wm_store_load_case_summaries (f->store, (gint64 *) ids->data, ids->len,
+                                               summaries, &error));
+  g_assert_cmpstr (g_array_index (summaries, WmCaseSummaryData, 0).display_name, ==,
+                   "Alexis Testperson");
+  g_assert_cmpstr (g_array_index (summaries, WmCaseSummaryData, 0).town, ==, "Harrogate");
+  g_clear_pointer (&ids, g_array_unref);
+
+  /* Diacritics fold; FTS syntax in the input is inert. */
+  q.text = "zoe";
+  ids = wm_store_query_case_ids (f->store, &q, &error);
+  g_assert_cmpuint (ids->len, ==, 1);
+  g_clear_pointer (&ids, g_array_unref);
+  q.text = "\"mor OR* NEAR(";
+  ids = wm_store_query_case_ids (f->store, &q, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ids->len, ==, 0);
+  g_clear_pointer (&ids, g_array_unref);
+
+  /* The reference is searchable by its number. */
+  q.text = "0003";
+  ids = wm_store_query_case_ids (f->store, &q, &error);
+  g_assert_cmpuint (ids->len, ==, 1);
+  g_clear_pointer (&ids, g_array_unref);
+
+  q.text = NULL;
+  q.only_risk = TRUE;
+  ids = wm_store_query_case_ids (f->store, &q, &error);
+  g_assert_cmpuint (ids->len, ==, 1);
+  g_clear_pointer (&ids, g_array_unref);
+
+  q.only_risk = FALSE;
+  q.status = "enquiry";
+  ids = wm_store_query_case_ids (f->store, &q, &error);
+  g_assert_cmpuint (ids->len, ==, 4);
+  g_clear_pointer (&ids, g_array_unref);
+  q.status = "closed";
+  ids = wm_store_query_case_ids (f->store, &q, &error);
+  g_assert_cmpuint (ids->len, ==, 0);
+}
+
+static void
+test_settings_and_users (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WmUser) u = g_object_new (WM_TYPE_USER, "username", "coord", "role", "coordinator",
+                                      NULL);
+  g_autoptr(WmUser) dup = g_object_new (WM_TYPE_USER, "username", "coord", "role", "admin",
+                                        NULL);
+  g_autoptr(WmUser) bad = g_object_new (WM_TYPE_USER, "username", "x", "role", "boss", NULL);
+  g_autoptr(WmUser) found = NULL;
+  g_autofree char *name = NULL;
+
+  g_assert_true (wm_store_set_setting (f->store, "org.name", "Example Trust", &error));
+  name = wm_store_get_setting (f->store, "org.name");
+  g_assert_cmpstr (name, ==, "Example Trust");
+
+  g_assert_true (wm_store_save_user (f->store, u, &error));
+  g_assert_no_error (error);
+  g_assert_false (wm_store_save_user (f->store, dup, &error));
+  g_assert_true (g_str_has_prefix (error->message, "username:"));
+  g_clear_error (&error);
+  g_assert_false (wm_store_save_user (f->store, bad, &error));
+  g_assert_true (g_str_has_prefix (error->message, "role:"));
+  g_clear_error (&error);
+
+  found = wm_store_find_user (f->store, "coord", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found->role, ==, "coordinator");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(name, fn) g_test_add (name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/store/migrations-from-empty", test_migrations_from_empty);
+  g_test_add_func ("/store/open-missing-file", test_open_missing_file);
+  ADD ("/store/therapist-crud", test_therapist_crud);
+  ADD ("/store/invalid-rejected", test_invalid_rejected);
+  ADD ("/store/case-crud-and-status", test_case_crud_and_status);
+  ADD ("/store/referral-flow", test_referral_flow);
+  ADD ("/store/search", test_search);
+  ADD ("/store/settings-and-users", test_settings_and_users);
+#undef ADD
+
+  return g_test_run ();
+}
