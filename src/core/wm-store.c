@@ -703,8 +703,8 @@ wm_store_backup (WmStore     *self,
   if (!wm_store_audit (self, "backup", "database", -1, "backup written", error))
     return FALSE;
 
-  /* An empty KEY makes the copy use the main database's key and settings. */
-  if (sqlite3_prepare_v2 (self->db, "ATTACH DATABASE ? AS backup KEY ''", -1, &stmt, NULL)
+  /* No KEY clause: the copy takes the main database's key. (KEY '' would mean plaintext.) */
+  if (sqlite3_prepare_v2 (self->db, "ATTACH DATABASE ? AS backup", -1, &stmt, NULL)
       != SQLITE_OK)
     return set_sql_error (self, error);
   sqlite3_bind_text (stmt, 1, dest_path, -1, SQLITE_TRANSIENT);
