@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "test-util.h"
+#include "wm-case-list.h"
 #include "wm-store.h"
 #include "wm-validate.h"
 
@@ -455,6 +456,68 @@ test_settings_and_users (Fixture       *f,
   g_assert_cmpstr (found->role, ==, "coordinator");
 }
 
+static void
+items_changed_cb (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  guint      *counts)
+{
+  counts[0] = position;
+  counts[1] = removed;
+  counts[2] = added;
+}
+
+/* 1,000 cases listed: only the pages a view touches become objects. */
+static void
+test_case_list_pages (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WmCaseList) list = wm_case_list_new (f->store);
+  g_autoptr(WmCaseSummary) first = NULL;
+  g_autoptr(WmCaseSummary) last = NULL;
+  g_autofree char *first_ref = NULL;
+  WmCaseQuery all = { 0 };
+  WmCaseQuery some = { .text = "Leeds" };
+  guint counts[3] = { 0 };
+
+  g_assert_true (wm_store_begin (f->store, &error));
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_autoptr(WmCase) c = make_case (i % 2 ? "Odd" : "Even", i % 10 == 0 ? "Leeds" : "York");
+      g_assert_true (wm_store_save_case (f->store, c, &error));
+      if (i == 0)
+        first_ref = g_strdup (c->reference);
+    }
+  g_assert_true (wm_store_commit (f->store, &error));
+
+  g_signal_connect (list, "items-changed", G_CALLBACK (items_changed_cb), counts);
+  g_assert_true (wm_case_list_set_query (list, &all, &error));
+  g_assert_cmpuint (counts[2], ==, 1000);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 1000);
+  g_assert_cmpuint (wm_case_list_get_n_cached (list), ==, 0);
+
+  /* Newest first: the first case saved is the last row. */
+  first = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  last = g_list_model_get_item (G_LIST_MODEL (list), 999);
+  g_assert_cmpstr (wm_case_summary_get_reference (last), ==, first_ref);
+  g_assert_cmpstr (wm_case_summary_get_status (first), ==, "enquiry");
+  g_assert_cmpstr (wm_case_summary_get_display_name (first), ==, "Odd Testperson");
+  g_assert_cmpuint (wm_case_list_get_n_cached (list), ==, 2 * WM_CASE_LIST_PAGE_SIZE);
+  g_assert_null (g_list_model_get_item (G_LIST_MODEL (list), 1000));
+
+  /* Scrolling through everything keeps only a bounded number of rows. */
+  for (guint i = 0; i < 1000; i++)
+    g_object_unref (g_list_model_get_item (G_LIST_MODEL (list), i));
+  g_assert_cmpuint (wm_case_list_get_n_cached (list), <=, 8 * WM_CASE_LIST_PAGE_SIZE);
+
+  g_assert_true (wm_case_list_set_query (list, &some, &error));
+  g_assert_cmpuint (counts[1], ==, 1000);
+  g_assert_cmpuint (counts[2], ==, 100);
+  g_assert_cmpuint (wm_case_list_get_n_cached (list), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -470,6 +533,7 @@ main (int   argc,
   ADD ("/store/referral-flow", test_referral_flow);
   ADD ("/store/search", test_search);
   ADD ("/store/settings-and-users", test_settings_and_users);
+  ADD ("/store/case-list-pages", test_case_list_pages);
 #undef ADD
 
   return g_test_run ();
