@@ -1,0 +1,306 @@
+/* test-window.c: the main window, in process.
+ *
+ * Finds controls the way a screen reader would (by role and accessible name, not by struct
+ * field), and checks what must hold whatever the GUI grows into: the title is only ever
+ * "Waymark", the main menu is labelled, the app actions and their accelerators exist, and the
+ * window size survives a restart. Needs a display: run under xvfb-run with GDK_BACKEND=x11.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <gtk/gtk.h>
+
+#include "wm-application.h"
+#include "wm-window.h"
+
+static WmApplication *app;
+
+static void
+collect_widgets (GtkWidget  *widget,
+                 GType       type,
+                 GPtrArray  *found)
+{
+  if (g_type_is_a (G_OBJECT_TYPE (widget), type))
+    g_ptr_array_add (found, widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_widgets (child, type, found);
+}
+
+static GPtrArray *
+find_widgets (GtkWidget *root,
+              GType      type)
+{
+  GPtrArray *found = g_ptr_array_new ();
+
+  collect_widgets (root, type, found);
+
+  return found;
+}
+
+static gboolean
+has_accessible_label (GtkWidget  *widget,
+                      const char *label)
+{
+  g_autofree char *actual = NULL;
+
+  if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL))
+    return FALSE;
+
+  /* NULL means it matched; otherwise the actual value comes back. */
+  actual = gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget),
+                                               GTK_ACCESSIBLE_PROPERTY_LABEL, label);
+  return actual == NULL;
+}
+
+static void
+wait_until_mapped (GtkWidget *widget)
+{
+  while (!gtk_widget_get_mapped (widget))
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static WmWindow *
+open_window (void)
+{
+  WmWindow *window = wm_window_new (app);
+
+  gtk_window_present (GTK_WINDOW (window));
+  wait_until_mapped (GTK_WIDGET (window));
+
+  return window;
+}
+
+static void
+reset_settings (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+
+  g_settings_reset (settings, "window-width");
+  g_settings_reset (settings, "window-height");
+  g_settings_reset (settings, "window-maximized");
+}
+
+static void
+test_window_title (void)
+{
+  WmWindow *window = open_window ();
+
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Waymark");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_window_placeholder (void)
+{
+  WmWindow *window = open_window ();
+  g_autoptr(GPtrArray) stacks = find_widgets (GTK_WIDGET (window), ADW_TYPE_VIEW_STACK);
+  g_autoptr(GPtrArray) pages = find_widgets (GTK_WIDGET (window), ADW_TYPE_STATUS_PAGE);
+  AdwStatusPage *page;
+
+  g_assert_cmpuint (stacks->len, ==, 1);
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stacks->pdata[0]), ==, "empty");
+
+  g_assert_cmpuint (pages->len, ==, 1);
+  page = pages->pdata[0];
+  g_assert_true (adw_view_stack_get_visible_child (stacks->pdata[0]) == GTK_WIDGET (page));
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (page)));
+  g_assert_cmpstr (adw_status_page_get_title (page), ==, "No database open");
+  g_assert_nonnull (adw_status_page_get_description (page));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static gboolean
+is_control (GtkWidget *widget)
+{
+  switch ((int) gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget)))
+    {
+    case GTK_ACCESSIBLE_ROLE_BUTTON:
+    case GTK_ACCESSIBLE_ROLE_CHECKBOX:
+    case GTK_ACCESSIBLE_ROLE_COMBO_BOX:
+    case GTK_ACCESSIBLE_ROLE_LINK:
+    case GTK_ACCESSIBLE_ROLE_RADIO:
+    case GTK_ACCESSIBLE_ROLE_SEARCH_BOX:
+    case GTK_ACCESSIBLE_ROLE_SLIDER:
+    case GTK_ACCESSIBLE_ROLE_SPIN_BUTTON:
+    case GTK_ACCESSIBLE_ROLE_SWITCH:
+    case GTK_ACCESSIBLE_ROLE_TEXT_BOX:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static void
+test_window_controls_named (void)
+{
+  WmWindow *window = open_window ();
+  g_autoptr(GPtrArray) widgets = find_widgets (GTK_WIDGET (window), GTK_TYPE_WIDGET);
+  guint n_controls = 0;
+
+  /* What a screen reader can reach on screen must have a name to speak: a label of its own
+   * or a relation to one. */
+  for (guint i = 0; i < widgets->len; i++)
+    {
+      GtkWidget *widget = widgets->pdata[i];
+
+      if (!gtk_widget_get_mapped (widget) || !is_control (widget))
+        continue;
+
+      n_controls++;
+      if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget),
+                                             GTK_ACCESSIBLE_PROPERTY_LABEL) &&
+          !gtk_test_accessible_has_relation (GTK_ACCESSIBLE (widget),
+                                             GTK_ACCESSIBLE_RELATION_LABELLED_BY))
+        g_error ("%s in %s has no accessible name",
+                 G_OBJECT_TYPE_NAME (widget),
+                 G_OBJECT_TYPE_NAME (gtk_widget_get_parent (widget)));
+    }
+  g_assert_cmpuint (n_controls, >, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_window_main_menu (void)
+{
+  WmWindow *window = open_window ();
+  g_autoptr(GPtrArray) buttons = find_widgets (GTK_WIDGET (window), GTK_TYPE_MENU_BUTTON);
+  GtkMenuButton *main_menu = NULL;
+  GMenuModel *model;
+  g_autoptr(GPtrArray) actions = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < buttons->len; i++)
+    {
+      if (has_accessible_label (buttons->pdata[i], "Main menu"))
+        {
+          g_assert_null (main_menu);
+          main_menu = buttons->pdata[i];
+        }
+    }
+  g_assert_nonnull (main_menu);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (main_menu)));
+  g_assert_nonnull (gtk_widget_get_tooltip_text (GTK_WIDGET (main_menu)));
+
+  /* Focus and the press action are on the toggle button inside: it carries the name too. */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (main_menu));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_TOGGLE_BUTTON (child))
+        g_assert_true (has_accessible_label (child, "Main menu"));
+    }
+
+  /* Each entry of the menu is backed by an action that exists. */
+  model = gtk_menu_button_get_menu_model (main_menu);
+  g_assert_nonnull (model);
+  for (int i = 0; i < g_menu_model_get_n_items (model); i++)
+    {
+      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (model, i, G_MENU_LINK_SECTION);
+
+      g_assert_nonnull (section);
+      for (int j = 0; j < g_menu_model_get_n_items (section); j++)
+        {
+          char *action = NULL;
+
+          g_assert_true (g_menu_model_get_item_attribute (section, j, G_MENU_ATTRIBUTE_ACTION,
+                                                          "s", &action));
+          g_ptr_array_add (actions, action);
+        }
+    }
+  g_assert_cmpuint (actions->len, ==, 3);
+  g_assert_cmpstr (actions->pdata[0], ==, "win.show-help-overlay");
+  g_assert_cmpstr (actions->pdata[1], ==, "app.about");
+  g_assert_cmpstr (actions->pdata[2], ==, "app.quit");
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (window), "show-help-overlay"));
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "about"));
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "quit"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+assert_accel (const char *action,
+              const char *accel)
+{
+  g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), action);
+
+  g_assert_true (g_strv_contains ((const char * const *) accels, accel));
+}
+
+static void
+test_window_shortcuts (void)
+{
+  WmWindow *window = open_window ();
+
+  assert_accel ("app.quit", "<Control>q");
+  assert_accel ("win.show-help-overlay", "<Control>question");
+  g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_window_size_kept (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  WmWindow *window;
+  int width;
+  int height;
+
+  reset_settings ();
+  g_settings_set_int (settings, "window-width", 700);
+  g_settings_set_int (settings, "window-height", 500);
+
+  window = open_window ();
+  gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+  g_assert_cmpint (width, ==, 700);
+  g_assert_cmpint (height, ==, 500);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 820, 610);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+
+  /* app.quit closes windows the ordinary way, so they save their state on the way out. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+  g_assert_null (window);
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 820);
+  g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 610);
+  g_assert_false (g_settings_get_boolean (settings, "window-maximized"));
+
+  reset_settings ();
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  gtk_init ();
+
+  /* Not unique: a test must never hand its windows to a Waymark the user has open. */
+  app = wm_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/window/title", test_window_title);
+  g_test_add_func ("/window/placeholder", test_window_placeholder);
+  g_test_add_func ("/window/controls-named", test_window_controls_named);
+  g_test_add_func ("/window/main-menu", test_window_main_menu);
+  g_test_add_func ("/window/shortcuts", test_window_shortcuts);
+  g_test_add_func ("/window/size-kept", test_window_size_kept);
+
+  ret = g_test_run ();
+
+  g_object_unref (app);
+
+  return ret;
+}
