@@ -56,8 +56,8 @@ int          wm_csv_header_index (GPtrArray    *header,
  *
  * With @neutralise_formulas, a field that a spreadsheet would run as a formula (one starting
  * with =, +, -, @, tab or CR) gets a leading apostrophe; plain numbers such as "-0.12" are left
- * alone. Use it for files meant for people; Waymark's own import does not strip the
- * apostrophe, so leave it off for files meant to be imported again. */
+ * alone. Waymark's import removes that apostrophe again before =, +, - and @, so exported
+ * files re-import unchanged. */
 void         wm_csv_append_row   (GString            *out,
                                   const char * const *fields,
                                   guint               n,
