@@ -1,0 +1,507 @@
+/* waymark-cli.c: the administrator's and scripts' tool: create a database, manage who can
+ * open it, verify, back up, import and export.
+ *
+ * Exit status 0 on success; 1 with one clear message on stderr otherwise (an import lists
+ * every bad row after it); 2 for a usage error. Passwords come from the terminal without
+ * echo or from --password-file, never from the command line.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <sodium.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "wm-cli-password.h"
+#include "wm-demo.h"
+#include "wm-import.h"
+#include "wm-keyring.h"
+#include "wm-password.h"
+#include "wm-session.h"
+
+#define DEMO_USER "demo"
+#define DEMO_PASSWORD "waymark-demo-2026"
+
+typedef struct
+{
+  char *db;
+  char *user;
+  char *password_file;
+  char *new_password_file;
+  char *recovery_key_file;
+  char *organisation;
+  char *display_name;
+  char *role;
+  char *therapist;
+  char *to;
+  char *output;
+  char **rest;
+} Options;
+
+static Options opt;
+
+static const GOptionEntry db_entries[] = {
+  { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt.db, N_("The database file"), N_("PATH") },
+  { "user", 0, 0, G_OPTION_ARG_STRING, &opt.user, N_("Your username"), N_("NAME") },
+  { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &opt.password_file,
+    N_("Read your password from the first line of FILE instead of the terminal"), N_("FILE") },
+  { "recovery-key-file", 0, 0, G_OPTION_ARG_FILENAME, &opt.recovery_key_file,
+    N_("Open with the recovery key read from FILE instead of a user's password"), N_("FILE") },
+  { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt.rest, NULL, NULL },
+  { NULL }
+};
+
+static const GOptionEntry user_entries[] = {
+  { "role", 0, 0, G_OPTION_ARG_STRING, &opt.role, N_("admin, coordinator or therapist"),
+    N_("ROLE") },
+  { "display-name", 0, 0, G_OPTION_ARG_STRING, &opt.display_name, N_("The name shown"),
+    N_("NAME") },
+  { "therapist", 0, 0, G_OPTION_ARG_STRING, &opt.therapist,
+    N_("For a therapist user: the external id of their therapist record"), N_("ID") },
+  { "new-password-file", 0, 0, G_OPTION_ARG_FILENAME, &opt.new_password_file,
+    N_("Read the new password from the first line of FILE"), N_("FILE") },
+  { "organisation", 0, 0, G_OPTION_ARG_STRING, &opt.organisation,
+    N_("The organisation's name (init)"), N_("NAME") },
+  { "to", 0, 0, G_OPTION_ARG_FILENAME, &opt.to, N_("The backup file to write"), N_("PATH") },
+  { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt.output,
+    N_("Write to FILE instead of standard output"), N_("FILE") },
+  { NULL }
+};
+
+static int
+fail (const GError *error)
+{
+  g_printerr ("waymark-cli: %s\n", error->message);
+  return 1;
+}
+
+static int
+fail_message (const char *message)
+{
+  g_printerr ("waymark-cli: %s\n", message);
+  return 1;
+}
+
+static gboolean
+require_db (void)
+{
+  if (opt.db == NULL)
+    {
+      fail_message (_("db: is required (--db PATH)"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static WmSession *
+open_session (GError **error)
+{
+  g_auto(WmSecretString) secret = NULL;
+
+  if (opt.recovery_key_file != NULL)
+    {
+      secret = wm_cli_read_password (NULL, opt.recovery_key_file, 0, error);
+      if (secret == NULL)
+        return NULL;
+      return wm_session_unlock_recovery (opt.db, secret, error);
+    }
+  if (opt.user == NULL)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                   _("user: is required (--user NAME, or --recovery-key-file FILE)"));
+      return NULL;
+    }
+  secret = wm_cli_read_password (_("Password: "), opt.password_file, 0, error);
+  if (secret == NULL)
+    return NULL;
+  return wm_session_unlock (opt.db, opt.user, secret, error);
+}
+
+static void
+print_recovery_key (const char *key)
+{
+  g_print ("%s\n", _("Recovery key (it opens the database without any password: write it down, "
+                     "keep it somewhere safe and locked; it is shown only this once):"));
+  g_print ("%s\n", key);
+}
+
+static gboolean
+read_file (const char  *path,
+           char       **data,
+           gsize       *len,
+           GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (!g_file_get_contents (path, data, len, &local_error))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Subcommands */
+
+static int
+cmd_init (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WmSession) session = NULL;
+  g_auto(WmSecretString) password = NULL;
+  g_auto(WmSecretString) recovery = NULL;
+
+  if (!require_db ())
+    return 1;
+  if (opt.user == NULL)
+    return fail_message (_("user: is required (--user NAME): the first administrator"));
+  if (!wm_keyring_validate_username (opt.user, &error))
+    return fail (error);
+
+  password = wm_cli_read_new_password (_("Choose a password: "), opt.password_file, 0, &error);
+  if (password == NULL || !wm_password_check (password, opt.user, NULL, &error))
+    return fail (error);
+
+  session = wm_session_create (opt.db, opt.organisation ? opt.organisation : _("My organisation"),
+                               opt.user, opt.display_name, password, wm_kdf_strength_default (),
+                               &recovery, &error);
+  if (session == NULL)
+    return fail (error);
+  g_print (_("Created %s with administrator “%s”.\n"), opt.db, opt.user);
+  print_recovery_key (recovery);
+  return 0;
+}
+
+static int
+cmd_demo (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WmSession) session = NULL;
+
+  if (!require_db ())
+    return 1;
+  session = wm_session_create (opt.db, _("Demo Therapy Network (fictional)"), DEMO_USER,
+                               _("Demo Coordinator"), DEMO_PASSWORD,
+                               wm_kdf_strength_default (), NULL, &error);
+  if (session == NULL)
+    return fail (error);
+  if (!wm_demo_populate (wm_session_get_store (session), &error))
+    {
+      g_autoptr(GError) cleanup = NULL;
+      g_autofree char *keys = wm_keyring_path_for (opt.db);
+
+      wm_session_lock (session);
+      g_unlink (opt.db);
+      g_unlink (keys);
+      return fail (error);
+    }
+  g_print (_("Demo database created at %s with fictional people only.\n"), opt.db);
+  g_print (_("Demo login: username “%s”, password “%s”\n"), DEMO_USER, DEMO_PASSWORD);
+  return 0;
+}
+
+static int
+cmd_users (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WmSession) session = NULL;
+  const char *verb = opt.rest != NULL ? opt.rest[0] : NULL;
+  const char *name = verb != NULL ? opt.rest[1] : NULL;
+
+  if (verb == NULL || (!g_str_equal (verb, "list") && !g_str_equal (verb, "add")
+                       && !g_str_equal (verb, "remove") && !g_str_equal (verb, "passwd")))
+    {
+      g_printerr ("%s\n", _("Usage: waymark-cli users list|add|remove|passwd --db PATH --user NAME "
+                            "[USERNAME]"));
+      return 2;
+    }
+  if (!require_db ())
+    return 1;
+  session = open_session (&error);
+  if (session == NULL)
+    return fail (error);
+
+  if (g_str_equal (verb, "list"))
+    {
+      g_autoptr(GListModel) users = wm_store_list_users (wm_session_get_store (session), &error);
+
+      if (users == NULL)
+        return fail (error);
+      for (guint i = 0; i < g_list_model_get_n_items (users); i++)
+        {
+          g_autoptr(WmUser) u = g_list_model_get_item (users, i);
+
+          g_print ("%-20s %-12s %s%s\n", u->username, u->role,
+                   u->display_name ? u->display_name : "",
+                   u->disabled ? _(" (removed)") : "");
+        }
+      return 0;
+    }
+
+  if (g_str_equal (verb, "add"))
+    {
+      g_auto(WmSecretString) password = NULL;
+      gint64 therapist_id = -1;
+
+      if (name == NULL)
+        return fail_message (_("username: is required (users add USERNAME)"));
+      if (opt.role == NULL)
+        return fail_message (_("role: is required (--role admin|coordinator|therapist)"));
+      if (opt.therapist != NULL)
+        {
+          g_autoptr(WmTherapist) t = wm_store_find_therapist (wm_session_get_store (session),
+                                                               opt.therapist, NULL);
+          if (t == NULL)
+            return fail_message (_("therapist: no therapist with that external id"));
+          therapist_id = wm_record_get_id (WM_RECORD (t));
+        }
+      password = wm_cli_read_new_password (_("Password for the new user: "),
+                                           opt.new_password_file, 0, &error);
+      if (password == NULL || !wm_password_check (password, name, NULL, &error))
+        return fail (error);
+      if (!wm_session_add_user (session, name, opt.display_name, opt.role, therapist_id, password,
+                                wm_kdf_strength_default (), &error))
+        return fail (error);
+      g_print (_("Added “%s”.\n"), name);
+      return 0;
+    }
+
+  if (g_str_equal (verb, "remove"))
+    {
+      g_auto(WmSecretString) recovery = NULL;
+
+      if (name == NULL)
+        return fail_message (_("username: is required (users remove USERNAME)"));
+      if (!wm_session_remove_user (session, name, &recovery, &error))
+        return fail (error);
+      g_print (_("Removed “%s” and re-encrypted the database under a new key.\n"), name);
+      g_print ("%s\n", _("The old recovery key no longer works."));
+      print_recovery_key (recovery);
+      return 0;
+    }
+
+  /* passwd: your own, or (administrators) someone else's */
+  {
+    g_auto(WmSecretString) password = NULL;
+    gboolean own = name == NULL || g_strcmp0 (name, opt.user) == 0;
+
+    if (own && opt.user == NULL)
+      return fail_message (_("user: is required to change your own password"));
+    password = wm_cli_read_new_password (_("New password: "), opt.new_password_file, 0, &error);
+    if (password == NULL || !wm_password_check (password, own ? opt.user : name, NULL, &error))
+      return fail (error);
+    if (own)
+      {
+        g_auto(WmSecretString) old = wm_cli_read_password (_("Current password: "),
+                                                           opt.password_file, 0, &error);
+        if (old == NULL
+            || !wm_session_change_password (session, old, password, wm_kdf_strength_default (),
+                                            &error))
+          return fail (error);
+      }
+    else if (!wm_session_reset_password (session, name, password, wm_kdf_strength_default (),
+                                         &error))
+      return fail (error);
+    g_print (_("Password changed for “%s”.\n"), own ? opt.user : name);
+    return 0;
+  }
+}
+
+static int
+cmd_verify (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WmSession) session = NULL;
+  gint64 broken = 0, rows = 0;
+
+  if (!require_db ())
+    return 1;
+  session = open_session (&error);
+  if (session == NULL)
+    return fail (error);
+  if (!wm_store_check_integrity (wm_session_get_store (session), &error))
+    return fail (error);
+  g_print ("%s\n", _("Database integrity: ok"));
+  if (!wm_store_verify_audit (wm_session_get_store (session), &broken, &rows, &error))
+    return fail (error);
+  if (broken != 0)
+    {
+      g_printerr (_("waymark-cli: audit log: the chain is broken at row %" G_GINT64_FORMAT
+                    " of %" G_GINT64_FORMAT "; the log was altered there\n"), broken, rows);
+      return 1;
+    }
+  g_print (_("Audit log: %" G_GINT64_FORMAT " rows, chain intact\n"), rows);
+  return 0;
+}
+
+static int
+cmd_backup (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WmSession) session = NULL;
+
+  if (!require_db ())
+    return 1;
+  if (opt.to == NULL)
+    return fail_message (_("to: is required (--to PATH)"));
+  session = open_session (&error);
+  if (session == NULL || !wm_store_backup (wm_session_get_store (session), opt.to, &error))
+    return fail (error);
+  g_print (_("Backup written to %s (encrypted under the same key; copy the keyring %s.keys with "
+             "it, or keep the recovery key).\n"), opt.to, opt.db);
+  return 0;
+}
+
+static int
+cmd_import (gboolean cases)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WmSession) session = NULL;
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  guint n = 0;
+  gboolean ok;
+
+  if (!require_db ())
+    return 1;
+  if (opt.rest == NULL || opt.rest[0] == NULL)
+    return fail_message (_("file: is required (the CSV file to import)"));
+  if (!read_file (opt.rest[0], &data, &len, &error))
+    return fail (error);
+  session = open_session (&error);
+  if (session == NULL)
+    return fail (error);
+  ok = cases ? wm_import_cases (wm_session_get_store (session), data, len, &n, &error)
+             : wm_import_therapists (wm_session_get_store (session), data, len, &n, &error);
+  /* The file's contents are personal data: wipe our copy rather than leave it in the heap. */
+  sodium_memzero (data, len);
+  if (!ok)
+    return fail (error);
+  g_print (cases ? ngettext ("Imported %u case.\n", "Imported %u cases.\n", n)
+                 : ngettext ("Imported %u therapist.\n", "Imported %u therapists.\n", n), n);
+  return 0;
+}
+
+static int
+cmd_export_therapists (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WmSession) session = NULL;
+  g_autofree char *csv = NULL;
+  gsize len = 0;
+
+  if (!require_db ())
+    return 1;
+  session = open_session (&error);
+  if (session == NULL)
+    return fail (error);
+  csv = wm_export_therapists (wm_session_get_store (session), &len, &error);
+  if (csv == NULL)
+    return fail (error);
+  if (opt.output != NULL)
+    {
+      if (!g_file_set_contents_full (opt.output, csv, len, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+                                     &error))
+        return fail (error);
+    }
+  else if (fwrite (csv, 1, len, stdout) != len)
+    return fail_message (_("Could not write to standard output"));
+  return 0;
+}
+
+static const struct
+{
+  const char *name;
+  const char *summary;
+  int (*run) (void);
+} commands[] = {
+  { "init", N_("Create a new database and its first administrator"), cmd_init },
+  { "demo", N_("Create a database of fictional demo data"), cmd_demo },
+  { "users", N_("List, add or remove users, or change a password"), cmd_users },
+  { "verify", N_("Check the database and its audit log"), cmd_verify },
+  { "backup", N_("Write an encrypted copy of the database"), cmd_backup },
+  { "import-therapists", N_("Add therapists from a CSV file (all or nothing)"), NULL },
+  { "import-cases", N_("Add cases from a CSV file (all or nothing)"), NULL },
+  { "export-therapists", N_("Write the therapist register as CSV"), cmd_export_therapists },
+};
+
+static void
+usage (void)
+{
+  g_printerr ("%s\n\n", _("Usage: waymark-cli COMMAND [OPTIONS]"));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    g_printerr ("  %-20s %s\n", commands[i].name, _(commands[i].summary));
+  g_printerr ("\n%s\n", _("Run “waymark-cli COMMAND --help” for a command's options."));
+}
+
+static void
+options_clear (void)
+{
+  g_free (opt.db);
+  g_free (opt.user);
+  g_free (opt.password_file);
+  g_free (opt.new_password_file);
+  g_free (opt.recovery_key_file);
+  g_free (opt.organisation);
+  g_free (opt.display_name);
+  g_free (opt.role);
+  g_free (opt.therapist);
+  g_free (opt.to);
+  g_free (opt.output);
+  g_strfreev (opt.rest);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *command;
+  int status = 2;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h"))
+    {
+      usage ();
+      return argc < 2 ? 2 : 0;
+    }
+  command = argv[1];
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, db_entries, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, user_entries, GETTEXT_PACKAGE);
+  argv[1] = argv[0];
+  if (!g_option_context_parse (context, &(int){ argc - 1 }, &(char **){ argv + 1 }, &error))
+    {
+      g_printerr ("waymark-cli: %s\n", error->message);
+      return 2;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (commands[i].name, command))
+      {
+        if (g_str_equal (command, "import-therapists"))
+          status = cmd_import (FALSE);
+        else if (g_str_equal (command, "import-cases"))
+          status = cmd_import (TRUE);
+        else
+          status = commands[i].run ();
+        options_clear ();
+        return status;
+      }
+
+  g_printerr (_("waymark-cli: “%s” is not a command\n"), command);
+  usage ();
+  options_clear ();
+  return 2;
+}
