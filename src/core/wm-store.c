@@ -13,6 +13,7 @@
 #include <math.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "wm-audit.h"
@@ -481,7 +482,9 @@ wm_store_open (const char        *path,
                GError           **error)
 {
   g_autoptr(WmStore) self = NULL;
-  int open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
+  /* Always with CREATE: ATTACH (for backups) may only create files when the connection may.
+   * A missing file without WM_STORE_OPEN_CREATE is refused below, before SQLite sees it. */
+  int open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
   gboolean encrypted = (flags & WM_STORE_OPEN_UNENCRYPTED) == 0;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -493,8 +496,12 @@ wm_store_open (const char        *path,
                    _("The cryptography library could not be initialised"));
       return NULL;
     }
-  if (flags & WM_STORE_OPEN_CREATE)
-    open_flags |= SQLITE_OPEN_CREATE;
+  if (!(flags & WM_STORE_OPEN_CREATE) && !g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_NOT_FOUND,
+                   _("Cannot open the database file: it does not exist"));
+      return NULL;
+    }
 
   self = g_object_new (WM_TYPE_STORE, NULL);
   self->path = g_strdup (path);
@@ -2173,4 +2180,213 @@ wm_store_load_case_summaries (WmStore       *self,
       g_array_append_val (out, data);
     }
   return TRUE;
+}
+
+/* Matching */
+
+/* "YYYY-MM-DD" to a Julian day number; 0 when absent or malformed. */
+static guint32
+julian_from_iso_date (const char *text)
+{
+  int y, m, d;
+
+  if (text == NULL || sscanf (text, "%4d-%2d-%2d", &y, &m, &d) != 3
+      || !g_date_valid_dmy ((GDateDay) d, (GDateMonth) m, (GDateYear) y))
+    return 0;
+  {
+    GDate date;
+
+    g_date_clear (&date, 1);
+    g_date_set_dmy (&date, (GDateDay) d, (GDateMonth) m, (GDateYear) y);
+    return g_date_get_julian (&date);
+  }
+}
+
+WmMatchSnapshot *
+wm_store_load_match_snapshot (WmStore  *self,
+                              GError  **error)
+{
+  g_autoptr(WmMatchSnapshot) snapshot = wm_match_snapshot_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (WM_IS_STORE (self), NULL);
+
+  /* Aggregates joined once rather than a subquery or a query per therapist. */
+  stmt = prepare (self,
+                  "SELECT t.id, t.external_id, t.title, t.given_name, t.family_name, t.gender,"
+                  " t.latitude, t.longitude, t.active, t.accepting, t.in_person, t.online,"
+                  " t.languages, t.max_caseload, t.registration_expires, t.insurance_expires,"
+                  " t.dbs_checked, t.training_completed, t.low_cost,"
+                  " coalesce(o.n, 0), s.codes"
+                  " FROM therapists t"
+                  " LEFT JOIN (SELECT therapist_id, count(*) AS n FROM referrals"
+                  "   WHERE state IN ('sent', 'accepted', 'first-contact')"
+                  "   GROUP BY therapist_id) o ON o.therapist_id = t.id"
+                  " LEFT JOIN (SELECT therapist_id, group_concat(code, ';') AS codes"
+                  "   FROM therapist_specialisms GROUP BY therapist_id) s"
+                  "   ON s.therapist_id = t.id"
+                  " ORDER BY t.id", error);
+  if (stmt == NULL)
+    return NULL;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      WmMatchTherapist t = { 0 };
+      g_auto(GStrv) languages = NULL;
+      g_auto(GStrv) codes = NULL;
+      g_autofree char *name = NULL;
+      const char *title = (const char *) sqlite3_column_text (stmt, 2);
+      const char *given = (const char *) sqlite3_column_text (stmt, 3);
+      const char *family = (const char *) sqlite3_column_text (stmt, 4);
+
+      name = title != NULL ? g_strdup_printf ("%s %s %s", title, given, family)
+                           : g_strdup_printf ("%s %s", given, family);
+      if (sqlite3_column_type (stmt, 12) != SQLITE_NULL)
+        languages = g_strsplit ((const char *) sqlite3_column_text (stmt, 12), ";", -1);
+      if (sqlite3_column_type (stmt, 20) != SQLITE_NULL)
+        codes = g_strsplit ((const char *) sqlite3_column_text (stmt, 20), ";", -1);
+
+      t.id = sqlite3_column_int64 (stmt, 0);
+      t.external_id = (const char *) sqlite3_column_text (stmt, 1);
+      t.name = name;
+      t.gender = (const char *) sqlite3_column_text (stmt, 5);
+      t.latitude = sqlite3_column_type (stmt, 6) == SQLITE_NULL ? NAN
+                                                                : sqlite3_column_double (stmt, 6);
+      t.longitude = sqlite3_column_type (stmt, 7) == SQLITE_NULL ? NAN
+                                                                 : sqlite3_column_double (stmt, 7);
+      t.active = sqlite3_column_int (stmt, 8) != 0;
+      t.accepting = sqlite3_column_int (stmt, 9) != 0;
+      t.in_person = sqlite3_column_int (stmt, 10) != 0;
+      t.online = sqlite3_column_int (stmt, 11) != 0;
+      t.languages = (const char * const *) languages;
+      t.max_caseload = sqlite3_column_int (stmt, 13);
+      t.registration_expires = julian_from_iso_date ((const char *) sqlite3_column_text (stmt, 14));
+      t.insurance_expires = julian_from_iso_date ((const char *) sqlite3_column_text (stmt, 15));
+      t.dbs_checked = julian_from_iso_date ((const char *) sqlite3_column_text (stmt, 16));
+      t.training_completed = sqlite3_column_int (stmt, 17) != 0;
+      t.low_cost = sqlite3_column_int (stmt, 18) != 0;
+      t.open_referrals = sqlite3_column_int (stmt, 19);
+      t.specialisms = wm_specialism_set_from_codes ((const char * const *) codes);
+      wm_match_snapshot_add (snapshot, &t);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sql_error (self, error);
+      return NULL;
+    }
+  return g_steal_pointer (&snapshot);
+}
+
+static gboolean
+collect_ids (WmStore       *self,
+             sqlite3_stmt  *stmt,
+             GArray        *ids,
+             GError       **error)
+{
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return set_sql_error (self, error);
+  return TRUE;
+}
+
+gboolean
+wm_store_load_match_history (WmStore  *self,
+                             WmCase   *kase,
+                             GArray  **declined,
+                             GArray  **conflicts,
+                             GError  **error)
+{
+  g_autoptr(GArray) d = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) c = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gint64 id = wm_record_get_id (WM_RECORD (kase));
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+
+  stmt = prepare (self, "SELECT DISTINCT therapist_id FROM referrals"
+                        " WHERE case_id = ? AND state IN ('declined', 'no-contact')"
+                        " ORDER BY therapist_id", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  if (!collect_ids (self, stmt, d, error))
+    return FALSE;
+
+  /* Family cases are linked one way (this case to another, or another to this one); either
+   * way, a therapist working with one of them is not offered the other. */
+  stmt = prepare (self,
+                  "SELECT DISTINCT t FROM ("
+                  "  SELECT r.therapist_id AS t FROM referrals r JOIN cases k ON k.id = r.case_id"
+                  "   WHERE (k.id = ?1 OR k.linked_case_id = ?2) AND k.id != ?2"
+                  "   AND r.state IN ('sent', 'accepted', 'first-contact')"
+                  "  UNION SELECT k.assigned_therapist_id FROM cases k"
+                  "   WHERE (k.id = ?1 OR k.linked_case_id = ?2) AND k.id != ?2"
+                  "   AND k.assigned_therapist_id IS NOT NULL"
+                  "   AND k.status NOT IN ('closed', 'withdrawn'))"
+                  " ORDER BY t", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, kase->linked_case_id);
+  sqlite3_bind_int64 (stmt, 2, id);
+  if (!collect_ids (self, stmt, c, error))
+    return FALSE;
+
+  *declined = g_steal_pointer (&d);
+  *conflicts = g_steal_pointer (&c);
+  return TRUE;
+}
+
+static double
+setting_fraction (WmStore    *self,
+                  const char *key,
+                  double      fallback)
+{
+  g_autofree char *text = wm_store_get_setting (self, key);
+  char *end = NULL;
+  double v;
+
+  if (text == NULL)
+    return fallback;
+  v = g_ascii_strtod (text, &end);
+  if (end == text || *end != '\0' || !(v >= 0.0 && v <= 1.0))
+    return fallback;
+  return v;
+}
+
+void
+wm_store_load_match_settings (WmStore        *self,
+                              WmMatchWeights *weights,
+                              WmMatchOptions *options)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *years = NULL;
+  GDate today;
+
+  g_return_if_fail (WM_IS_STORE (self));
+
+  wm_match_weights_init_default (weights);
+  weights->proximity = setting_fraction (self, "match.weight.proximity", weights->proximity);
+  weights->specialism = setting_fraction (self, "match.weight.specialism", weights->specialism);
+  weights->capacity = setting_fraction (self, "match.weight.capacity", weights->capacity);
+  weights->preferences = setting_fraction (self, "match.weight.preferences",
+                                           weights->preferences);
+
+  g_date_clear (&today, 1);
+  g_date_set_dmy (&today, (GDateDay) g_date_time_get_day_of_month (now),
+                  (GDateMonth) g_date_time_get_month (now),
+                  (GDateYear) g_date_time_get_year (now));
+  options->today = g_date_get_julian (&today);
+  years = wm_store_get_setting (self, "dbs.validity_years");
+  options->dbs_validity_years = years != NULL ? (guint) CLAMP (g_ascii_strtoll (years, NULL, 10),
+                                                               0, 50)
+                                              : 3;
 }

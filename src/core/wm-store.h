@@ -11,6 +11,7 @@
 
 #include <gio/gio.h>
 
+#include "wm-matcher.h"
 #include "wm-model.h"
 
 G_BEGIN_DECLS
@@ -202,5 +203,21 @@ gboolean     wm_store_load_case_summaries  (WmStore          *self,
                                             GArray           *out,
                                             GError          **error);
 void         wm_case_summary_data_clear    (WmCaseSummaryData *data);
+
+/* Matching: every therapist with their open referrals and specialisms, in one query. */
+WmMatchSnapshot *wm_store_load_match_snapshot (WmStore        *self,
+                                               GError        **error);
+/* The ids of therapists who declined or had no contact on @case_id, and of those treating a
+ * linked family case (either direction of the link). Arrays of gint64. */
+gboolean     wm_store_load_match_history   (WmStore          *self,
+                                            WmCase           *kase,
+                                            GArray          **declined,
+                                            GArray          **conflicts,
+                                            GError          **error);
+/* Organisation-wide weights and DBS validity from the settings table, with the defaults of
+ * DESIGN.md for anything not set or not a number in [0, 1]. */
+void         wm_store_load_match_settings  (WmStore          *self,
+                                            WmMatchWeights   *weights,
+                                            WmMatchOptions   *options);
 
 G_END_DECLS
