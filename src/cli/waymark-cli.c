@@ -10,6 +10,8 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
 #include <glib/gstdio.h>
 #include <sodium.h>
 #include <locale.h>
@@ -18,8 +20,10 @@
 
 #include "wm-cli-password.h"
 #include "wm-demo.h"
+#include "wm-explain.h"
 #include "wm-import.h"
 #include "wm-keyring.h"
+#include "wm-matching.h"
 #include "wm-password.h"
 #include "wm-session.h"
 
@@ -39,6 +43,8 @@ typedef struct
   char *therapist;
   char *to;
   char *output;
+  char *case_ref;
+  char *format;
   char **rest;
 } Options;
 
@@ -69,6 +75,10 @@ static const GOptionEntry user_entries[] = {
   { "to", 0, 0, G_OPTION_ARG_FILENAME, &opt.to, N_("The backup file to write"), N_("PATH") },
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt.output,
     N_("Write to FILE instead of standard output"), N_("FILE") },
+  { "case", 0, 0, G_OPTION_ARG_STRING, &opt.case_ref, N_("The case reference (WM-YYYY-NNNN)"),
+    N_("REF") },
+  { "format", 0, 0, G_OPTION_ARG_STRING, &opt.format, N_("Output format: table or json"),
+    N_("FORMAT") },
   { NULL }
 };
 
@@ -413,6 +423,171 @@ cmd_export_therapists (void)
   return 0;
 }
 
+
+static double
+round_to (double value,
+          double step)
+{
+  return round (value / step) * step;
+}
+
+static void
+print_match_json (WmCase                *kase,
+                  const WmMatchSnapshot *snapshot,
+                  const WmMatchOutcome  *outcome)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "case");
+  json_builder_add_string_value (b, kase->reference);
+  json_builder_set_member_name (b, "radius_km");
+  json_builder_add_double_value (b, outcome->radius_km);
+  json_builder_set_member_name (b, "widened");
+  json_builder_add_boolean_value (b, outcome->widened);
+
+  json_builder_set_member_name (b, "results");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < outcome->results->len; i++)
+    {
+      const WmMatchResult *r = &g_array_index (outcome->results, WmMatchResult, i);
+      const WmMatchTherapist *t = wm_match_snapshot_get (snapshot, r->index);
+      g_auto(GStrv) reasons = wm_match_explain_parts (r);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "rank");
+      json_builder_add_int_value (b, i + 1);
+      json_builder_set_member_name (b, "therapist");
+      json_builder_add_string_value (b, t->external_id);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, t->name);
+      json_builder_set_member_name (b, "mode");
+      json_builder_add_string_value (b, wm_match_mode_code (r->mode));
+      json_builder_set_member_name (b, "distance_km");
+      if (isnan (r->distance_km))
+        json_builder_add_null_value (b);
+      else
+        json_builder_add_double_value (b, round_to (r->distance_km, 0.1));
+      json_builder_set_member_name (b, "score");
+      json_builder_add_double_value (b, round_to (r->score, 0.0001));
+      json_builder_set_member_name (b, "reasons");
+      json_builder_begin_array (b);
+      for (guint j = 0; reasons[j] != NULL; j++)
+        json_builder_add_string_value (b, reasons[j]);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "excluded");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < outcome->excluded->len; i++)
+    {
+      const WmMatchExclusion *x = &g_array_index (outcome->excluded, WmMatchExclusion, i);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "therapist");
+      json_builder_add_string_value (b, wm_match_snapshot_get (snapshot, x->index)->external_id);
+      json_builder_set_member_name (b, "reason");
+      json_builder_add_string_value (b, wm_exclusion_code (x->reason));
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  g_print ("%s\n", text);
+}
+
+/* printf pads by bytes; names like "Zoë" need padding by characters. */
+static char *
+pad (const char *text,
+     guint       width)
+{
+  glong len = g_utf8_strlen (text, -1);
+  GString *s = g_string_new (text);
+
+  for (glong i = len; i < (glong) width; i++)
+    g_string_append_c (s, ' ');
+  return g_string_free (s, FALSE);
+}
+
+static void
+print_match_table (WmCase                *kase,
+                   const WmMatchSnapshot *snapshot,
+                   const WmMatchOutcome  *outcome)
+{
+  g_autofree char *summary = wm_match_outcome_summary (outcome);
+  guint counts[WM_EXCLUDE_N] = { 0 };
+
+  g_print ("%s: %s\n\n", kase->reference, summary);
+  if (outcome->results->len > 0)
+    g_print ("%4s  %-12s %-28s %-10s %9s %6s  %s\n", "#", _("Therapist"), _("Name"), _("Mode"),
+             _("Distance"), _("Score"), _("Why"));
+  for (guint i = 0; i < outcome->results->len; i++)
+    {
+      const WmMatchResult *r = &g_array_index (outcome->results, WmMatchResult, i);
+      const WmMatchTherapist *t = wm_match_snapshot_get (snapshot, r->index);
+      g_autofree char *why = wm_match_explain (r);
+      g_autofree char *distance = isnan (r->distance_km) ? g_strdup ("—")
+                                                          : wm_match_format_distance (r->distance_km);
+
+      g_autofree char *name = pad (t->name, 28);
+      g_autofree char *mode = pad (r->mode == WM_MODE_IN_PERSON ? _("in person") : _("online"), 10);
+
+      g_print ("%4u  %-12s %s %s %9s %6.3f  %s\n", i + 1,
+               t->external_id ? t->external_id : "", name, mode, distance, r->score, why);
+    }
+
+  for (guint i = 0; i < outcome->excluded->len; i++)
+    counts[g_array_index (outcome->excluded, WmMatchExclusion, i).reason]++;
+  if (outcome->excluded->len > 0)
+    {
+      g_print ("\n%s\n", _("Not offered:"));
+      for (int reason = 0; reason < WM_EXCLUDE_N; reason++)
+        if (counts[reason] > 0)
+          g_print ("  %4u  %s\n", counts[reason], wm_exclusion_label ((WmExclusion) reason));
+    }
+}
+
+static int
+cmd_match (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WmSession) session = NULL;
+  g_autoptr(WmCase) kase = NULL;
+  g_autoptr(WmMatchSnapshot) snapshot = NULL;
+  g_autoptr(WmMatchOutcome) outcome = NULL;
+  gboolean json = g_strcmp0 (opt.format, "json") == 0;
+
+  if (!require_db ())
+    return 1;
+  if (opt.case_ref == NULL)
+    return fail_message (_("case: is required (--case WM-YYYY-NNNN)"));
+  if (opt.format != NULL && !json && g_strcmp0 (opt.format, "table") != 0)
+    return fail_message (_("format: must be table or json"));
+  session = open_session (&error);
+  if (session == NULL)
+    return fail (error);
+  kase = wm_store_find_case (wm_session_get_store (session), opt.case_ref, &error);
+  if (kase == NULL)
+    return fail (error);
+  outcome = wm_matching_run (wm_session_get_store (session), kase, &snapshot, &error);
+  if (outcome == NULL)
+    return fail (error);
+  if (json)
+    print_match_json (kase, snapshot, outcome);
+  else
+    print_match_table (kase, snapshot, outcome);
+  return 0;
+}
+
 static const struct
 {
   const char *name;
@@ -427,6 +602,7 @@ static const struct
   { "import-therapists", N_("Add therapists from a CSV file (all or nothing)"), NULL },
   { "import-cases", N_("Add cases from a CSV file (all or nothing)"), NULL },
   { "export-therapists", N_("Write the therapist register as CSV"), cmd_export_therapists },
+  { "match", N_("Rank the therapists for a case, with the reasons"), cmd_match },
 };
 
 static void
@@ -452,6 +628,8 @@ options_clear (void)
   g_free (opt.therapist);
   g_free (opt.to);
   g_free (opt.output);
+  g_free (opt.case_ref);
+  g_free (opt.format);
   g_strfreev (opt.rest);
 }
 

@@ -55,7 +55,9 @@ class Cli(unittest.TestCase):
 
     def run_cli(self, *args, ok=True):
         p = subprocess.run([CLI, *args], capture_output=True, text=True, stdin=subprocess.DEVNULL)
-        if ok:
+        if ok is None:
+            pass
+        elif ok:
             self.assertEqual(p.returncode, 0, f"{args}: {p.stderr}")
         else:
             self.assertNotEqual(p.returncode, 0, f"{args} should have failed: {p.stdout}")
@@ -170,6 +172,48 @@ class Cli(unittest.TestCase):
         keyfile = self.write("recovery.key", key + "\n")
         self.run_cli("verify", "--db", backup, "--recovery-key-file", keyfile)
         self.as_admin("backup", "--to", backup, ok=False)
+
+    def test_match_json(self):
+        db = os.path.join(self.dir, "demo.waymark")
+        p = self.run_cli("demo", "--db", db)
+        self.assertIn("Demo login", p.stdout)
+        pw = self.write("demo.pw", "waymark-demo-2026\n")
+        auth = ["--db", db, "--user", "demo", "--password-file", pw]
+        import json
+        refs = []
+        for n in range(1, 41):
+            ref = f"WM-{__import__('datetime').date.today().year}-{n:04d}"
+            p = self.run_cli("match", "--case", ref, "--format", "json", *auth, ok=None)
+            if p.returncode == 0:
+                refs.append(ref)
+                out = json.loads(p.stdout)
+                self.assertEqual(set(out), {"case", "radius_km", "widened", "results", "excluded"})
+                self.assertEqual(out["case"], ref)
+                self.assertIn(out["radius_km"], (40, 80, 160) if out["widened"] else
+                              (out["radius_km"],))
+                ranks = [r["rank"] for r in out["results"]]
+                self.assertEqual(ranks, list(range(1, len(ranks) + 1)))
+                scores = [r["score"] for r in out["results"]]
+                self.assertEqual(scores, sorted(scores, reverse=True))
+                for r in out["results"]:
+                    self.assertEqual(set(r), {"rank", "therapist", "name", "mode",
+                                              "distance_km", "score", "reasons"})
+                    self.assertIn(r["mode"], ("in-person", "online"))
+                    self.assertTrue(r["reasons"])
+                    if r["mode"] == "in-person":
+                        self.assertLessEqual(r["distance_km"], out["radius_km"] + 0.05)
+                reasons = {"inactive", "capacity", "compliance", "specialism", "distance",
+                           "gender", "language", "declined", "conflict"}
+                for x in out["excluded"]:
+                    self.assertIn(x["reason"], reasons)
+                seen = [r["therapist"] for r in out["results"]] + \
+                       [x["therapist"] for x in out["excluded"]]
+                self.assertEqual(len(seen), len(set(seen)))
+        self.assertGreater(len(refs), 20)
+        p = self.run_cli("match", "--case", refs[0], *auth)
+        self.assertTrue(p.stdout.startswith(refs[0] + ": "))
+        p = self.run_cli("match", "--case", "WM-1999-0001", *auth, ok=False)
+        self.assertIn("case: no case with reference", p.stderr)
 
     def test_usage_errors(self):
         p = self.run_cli("frobnicate", ok=False)
