@@ -32,7 +32,24 @@ struct _WmStore
   gint64 actor;
   guint tx_depth;
   gboolean tx_failed;
+  GArray *pending_changes; /* PendingChange, announced once the transaction commits */
 };
+
+typedef struct
+{
+  const char *entity; /* static strings from the audit calls */
+  gint64 id;
+} PendingChange;
+
+/* Beyond this many changes in one transaction (an import), one signal per kind of record. */
+#define MAX_CHANGES_ANNOUNCED 64
+
+enum {
+  SIGNAL_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (WmStore, wm_store, G_TYPE_OBJECT)
 G_DEFINE_QUARK (wm-store-error-quark, wm_store_error)
@@ -155,6 +172,35 @@ dup_column_text (sqlite3_stmt *stmt,
 
 /* Transactions */
 
+/* Emits ::changed for what the committed transaction changed. Signals are emitted only after
+ * COMMIT, so a handler that reads the store sees the new state, and never for a rollback. */
+static void
+announce_changes (WmStore *self)
+{
+  g_autoptr(GArray) changes = self->pending_changes;
+
+  self->pending_changes = g_array_new (FALSE, FALSE, sizeof (PendingChange));
+  if (changes->len > MAX_CHANGES_ANNOUNCED)
+    {
+      g_autoptr(GHashTable) kinds = g_hash_table_new (g_str_hash, g_str_equal);
+
+      for (guint i = 0; i < changes->len; i++)
+        {
+          const char *entity = g_array_index (changes, PendingChange, i).entity;
+
+          if (g_hash_table_add (kinds, (gpointer) entity))
+            g_signal_emit (self, signals[SIGNAL_CHANGED], 0, entity, (gint64) -1);
+        }
+      return;
+    }
+  for (guint i = 0; i < changes->len; i++)
+    {
+      const PendingChange *c = &g_array_index (changes, PendingChange, i);
+
+      g_signal_emit (self, signals[SIGNAL_CHANGED], 0, c->entity, c->id);
+    }
+}
+
 gboolean
 wm_store_begin (WmStore  *self,
                 GError  **error)
@@ -184,6 +230,7 @@ wm_store_commit (WmStore  *self,
   if (self->tx_failed)
     {
       exec (self, "ROLLBACK", NULL);
+      g_array_set_size (self->pending_changes, 0);
       g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_FAILED,
                    _("The changes were not saved because part of them failed"));
       return FALSE;
@@ -191,8 +238,10 @@ wm_store_commit (WmStore  *self,
   if (!exec (self, "COMMIT", error))
     {
       exec (self, "ROLLBACK", NULL);
+      g_array_set_size (self->pending_changes, 0);
       return FALSE;
     }
+  announce_changes (self);
   return TRUE;
 }
 
@@ -209,6 +258,7 @@ wm_store_rollback (WmStore *self)
       return;
     }
   exec (self, "ROLLBACK", NULL);
+  g_array_set_size (self->pending_changes, 0);
 }
 
 static gboolean
@@ -222,9 +272,21 @@ audit (WmStore     *self,
 {
   g_autofree char *now = NULL;
 
+  static const char * const not_changes[] = {
+    "view", "login", "login-refused", "export", "backup", "migrate", "rekey", NULL
+  };
+
   if (at == NULL)
     at = now = now_iso8601 ();
-  return wm_audit_append (self->db, at, self->actor, action, entity, entity_id, summary, error);
+  if (!wm_audit_append (self->db, at, self->actor, action, entity, entity_id, summary, error))
+    return FALSE;
+  /* Every change writes exactly one audit row, so this is where changes are noticed. */
+  if (!g_strv_contains (not_changes, action))
+    {
+      PendingChange change = { g_intern_string (entity), entity_id };
+      g_array_append_val (self->pending_changes, change);
+    }
+  return TRUE;
 }
 
 gboolean
@@ -618,6 +680,7 @@ wm_store_finalize (GObject *object)
   wm_store_close (self);
   g_clear_pointer (&self->statements, g_hash_table_unref);
   g_clear_pointer (&self->record_sql, g_hash_table_unref);
+  g_clear_pointer (&self->pending_changes, g_array_unref);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->cipher_version, g_free);
   G_OBJECT_CLASS (wm_store_parent_class)->finalize (object);
@@ -627,6 +690,17 @@ static void
 wm_store_class_init (WmStoreClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = wm_store_finalize;
+
+  /**
+   * WmStore::changed:
+   * @entity: "case", "therapist", "user", "setting", ...
+   * @id: the record's id, or -1 for many records of that kind at once
+   *
+   * Emitted after a transaction that changed records has committed.
+   */
+  signals[SIGNAL_CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE, G_TYPE_INT64);
 }
 
 static void
@@ -635,6 +709,7 @@ wm_store_init (WmStore *self)
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) sqlite3_finalize);
   self->record_sql = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->pending_changes = g_array_new (FALSE, FALSE, sizeof (PendingChange));
   self->actor = -1;
 }
 

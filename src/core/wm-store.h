@@ -5,6 +5,9 @@
  * same transaction. Values are always bound, never spliced into SQL. A WmStore is used from
  * one thread at a time.
  *
+ * Signals: ::changed (const char *entity, gint64 id) after a transaction that changed records
+ * commits: "case", "therapist", "user", "setting"; id -1 for many records at once (imports).
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once

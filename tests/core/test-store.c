@@ -518,6 +518,53 @@ test_case_list_pages (Fixture       *f,
   g_assert_cmpuint (wm_case_list_get_n_cached (list), ==, 0);
 }
 
+static void
+changed_cb (WmStore    *store,
+            const char *entity,
+            gint64      id,
+            GPtrArray  *seen)
+{
+  g_ptr_array_add (seen, g_strdup_printf ("%s:%" G_GINT64_FORMAT, entity, id));
+}
+
+/* ::changed comes once per committed change, after the commit, and never for a rollback or a
+ * mere view. */
+static void
+test_changed_signal (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(WmTherapist) t = make_therapist ("T-5", "Signal");
+  g_autoptr(WmCase) c = make_case ("Sig", "Leeds");
+  g_autoptr(WmCase) viewed = NULL;
+  g_autofree char *expected = NULL;
+
+  g_signal_connect (f->store, "changed", G_CALLBACK (changed_cb), seen);
+  g_assert_true (wm_store_save_therapist (f->store, t, &error));
+  g_assert_cmpuint (seen->len, ==, 1);
+  expected = g_strdup_printf ("therapist:%" G_GINT64_FORMAT, wm_record_get_id (WM_RECORD (t)));
+  g_assert_cmpstr (g_ptr_array_index (seen, 0), ==, expected);
+
+  /* Inside an outer transaction nothing is announced until the commit. */
+  g_assert_true (wm_store_begin (f->store, &error));
+  g_assert_true (wm_store_save_case (f->store, c, &error));
+  g_assert_cmpuint (seen->len, ==, 1);
+  g_assert_true (wm_store_commit (f->store, &error));
+  g_assert_cmpuint (seen->len, ==, 2);
+
+  /* Rolled back: nothing. */
+  g_assert_true (wm_store_begin (f->store, &error));
+  g_assert_true (wm_store_add_case_event (f->store, wm_record_get_id (WM_RECORD (c)), "note",
+                                          "x", &error));
+  wm_store_rollback (f->store);
+  g_assert_cmpuint (seen->len, ==, 2);
+
+  viewed = wm_store_get_case (f->store, wm_record_get_id (WM_RECORD (c)), &error);
+  g_assert_nonnull (viewed);
+  g_assert_cmpuint (seen->len, ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -534,6 +581,7 @@ main (int   argc,
   ADD ("/store/search", test_search);
   ADD ("/store/settings-and-users", test_settings_and_users);
   ADD ("/store/case-list-pages", test_case_list_pages);
+  ADD ("/store/changed-signal", test_changed_signal);
 #undef ADD
 
   return g_test_run ();
