@@ -1,0 +1,26 @@
+/* wm-gui-util.h: small helpers every page uses: toasts, errors shown to people, dates.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+/* Shows a toast in the window that holds @widget. Toasts must never carry personal data
+ * ("Case saved", not "Case of Jane Doe saved"): they can be read over a shoulder. */
+void  wm_gui_toast              (GtkWidget  *widget,
+                                 const char *text);
+
+/* "2026-11-27T10:15:00Z" → "27 Nov 2026, 10:15" in local time; NULL → "". */
+char *wm_gui_format_timestamp   (const char *iso8601);
+/* "2026-11-27T…" → "3 days", "5 weeks": how long ago, for the age of an enquiry. */
+char *wm_gui_format_age         (const char *iso8601);
+
+/* Sets or clears an inline error under an entry-like row: adds/removes the "error" style
+ * class and sets the row's subtitle or tooltip to @message. */
+void  wm_gui_set_row_error      (GtkWidget  *row,
+                                 const char *message);
+
+G_END_DECLS
