@@ -1,0 +1,89 @@
+/* wm-gui-util.c: toasts, timestamps and inline errors shared by the pages.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "wm-gui-util.h"
+
+void
+wm_gui_toast (GtkWidget  *widget,
+              const char *text)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
+
+  /* The window wraps its content in a toast overlay; a page shown on its own (in a test)
+   * has none, and the toast is simply not shown. */
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (text));
+}
+
+static GDateTime *
+parse_utc (const char *iso8601)
+{
+  if (iso8601 == NULL || *iso8601 == '\0')
+    return NULL;
+  return g_date_time_new_from_iso8601 (iso8601, NULL);
+}
+
+char *
+wm_gui_format_timestamp (const char *iso8601)
+{
+  g_autoptr(GDateTime) utc = parse_utc (iso8601);
+  g_autoptr(GDateTime) local = NULL;
+
+  if (utc == NULL)
+    return g_strdup (iso8601 != NULL ? iso8601 : "");
+  local = g_date_time_to_local (utc);
+  /* Translators: a date and time, e.g. "27 Nov 2026, 10:15"; see g_date_time_format(). */
+  return g_date_time_format (local, _("%-d %b %Y, %H:%M"));
+}
+
+char *
+wm_gui_format_age (const char *iso8601)
+{
+  g_autoptr(GDateTime) then = parse_utc (iso8601);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  GTimeSpan span;
+  gint64 days;
+
+  if (then == NULL)
+    return g_strdup ("");
+  span = g_date_time_difference (now, then);
+  days = span / G_TIME_SPAN_DAY;
+  if (days < 1)
+    return g_strdup (_("Today"));
+  if (days < 14)
+    return g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " day", "%" G_GINT64_FORMAT " days",
+                                      days), days);
+  if (days < 70)
+    return g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " week", "%" G_GINT64_FORMAT " weeks",
+                                      days / 7), days / 7);
+  if (days < 730)
+    return g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " month",
+                                      "%" G_GINT64_FORMAT " months", days / 30), days / 30);
+  return g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " year", "%" G_GINT64_FORMAT " years",
+                                    days / 365), days / 365);
+}
+
+void
+wm_gui_set_row_error (GtkWidget  *row,
+                      const char *message)
+{
+  if (message != NULL && *message != '\0')
+    {
+      gtk_widget_add_css_class (row, "error");
+      gtk_widget_set_tooltip_text (row, message);
+      if (ADW_IS_ACTION_ROW (row))
+        adw_action_row_set_subtitle (ADW_ACTION_ROW (row), message);
+    }
+  else
+    {
+      gtk_widget_remove_css_class (row, "error");
+      gtk_widget_set_tooltip_text (row, NULL);
+      if (ADW_IS_ACTION_ROW (row))
+        adw_action_row_set_subtitle (ADW_ACTION_ROW (row), NULL);
+    }
+}
