@@ -340,11 +340,11 @@ cmd_verify (void)
     return fail (error);
   if (broken != 0)
     {
-      g_printerr (_("waymark-cli: audit log: the chain is broken at row %" G_GINT64_FORMAT
-                    " of %" G_GINT64_FORMAT "; the log was altered there\n"), broken, rows);
+      g_printerr (_("waymark-cli: audit log: the chain is broken at row %lld of %lld; the log "
+                    "was altered there\n"), (long long) broken, (long long) rows);
       return 1;
     }
-  g_print (_("Audit log: %" G_GINT64_FORMAT " rows, chain intact\n"), rows);
+  g_print (_("Audit log: %lld rows, chain intact\n"), (long long) rows);
   return 0;
 }
 

@@ -265,9 +265,8 @@ wm_data_key_parse_recovery (const char  *text,
   if (n_digits != RECOVERY_DIGITS)
     {
       g_set_error (error, WM_KEYRING_ERROR, WM_KEYRING_ERROR_INVALID,
-                   _("A recovery key has exactly %d hexadecimal digits, but %" G_GSIZE_FORMAT
-                     " were given"),
-                   RECOVERY_DIGITS, n_digits);
+                   _("A recovery key has exactly %d hexadecimal digits, but %d were given"),
+                   RECOVERY_DIGITS, (int) MIN (n_digits, G_MAXINT));
       return NULL;
     }
   ((char *) digits)[RECOVERY_DIGITS] = '\0';

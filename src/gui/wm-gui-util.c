@@ -55,17 +55,14 @@ wm_gui_format_age (const char *iso8601)
   days = span / G_TIME_SPAN_DAY;
   if (days < 1)
     return g_strdup (_("Today"));
+  /* int: the spans are small, and gettext cannot check a G_GINT64_FORMAT in a msgid. */
   if (days < 14)
-    return g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " day", "%" G_GINT64_FORMAT " days",
-                                      days), days);
+    return g_strdup_printf (ngettext ("%d day", "%d days", days), (int) days);
   if (days < 70)
-    return g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " week", "%" G_GINT64_FORMAT " weeks",
-                                      days / 7), days / 7);
+    return g_strdup_printf (ngettext ("%d week", "%d weeks", days / 7), (int) (days / 7));
   if (days < 730)
-    return g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " month",
-                                      "%" G_GINT64_FORMAT " months", days / 30), days / 30);
-  return g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " year", "%" G_GINT64_FORMAT " years",
-                                    days / 365), days / 365);
+    return g_strdup_printf (ngettext ("%d month", "%d months", days / 30), (int) (days / 30));
+  return g_strdup_printf (ngettext ("%d year", "%d years", days / 365), (int) (days / 365));
 }
 
 void
