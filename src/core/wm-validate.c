@@ -904,7 +904,9 @@ wm_validate_birth_year (const char  *field,
                         gint64       year,
                         GError     **error)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  /* UTC: the local zone means re-reading /etc/localtime on every call, which showed in bulk
+   * imports, and a year's boundary a few hours off does not matter for a birth year. */
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   gint64 this_year = g_date_time_get_year (now);
 
   g_return_val_if_fail (field != NULL, FALSE);
