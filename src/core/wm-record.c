@@ -216,8 +216,10 @@ wm_record_class_install_fields (WmRecordClass *klass,
           pspec = g_param_spec_boolean (iname, NULL, NULL, FALSE, flags);
           break;
         case WM_FIELD_DOUBLE:
-          /* NAN (unknown) passes validation untouched; the default is not used. */
-          pspec = g_param_spec_double (iname, NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0.0, flags);
+          /* NAN means unknown; GLib's range check would reject it, so it is lax here and
+           * the record's own check (wm_*_check) does the validating. */
+          pspec = g_param_spec_double (iname, NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0.0,
+                                       flags | G_PARAM_LAX_VALIDATION);
           break;
         case WM_FIELD_STRV:
           pspec = g_param_spec_boxed (iname, NULL, NULL, G_TYPE_STRV, flags);
