@@ -4,6 +4,9 @@
  *
  * Opening an existing case reads it with wm_store_get_case(), which writes a "view" audit row.
  *
+ * Properties:
+ *   "case-id" (gint64, read-only): the case shown; 0 until a new enquiry is first saved.
+ *
  * Signals:
  *   ::close-requested (): the user pressed Back (after the unsaved-changes guard).
  *

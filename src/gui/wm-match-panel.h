@@ -3,6 +3,10 @@
  * reasons; a widened radius announced; "Refer" on each result; the case's referrals with
  * "Declined" and "No contact" (each asking for the reason).
  *
+ * Properties:
+ *   "session" (WmSession, read-write): whose store to match from; the panel follows its
+ *   ::changed signal and re-runs when the case, its referrals or the register change.
+ *
  * Signals:
  *   ::referred (gint64 referral_id): a referral was created (the case is now "referred").
  *   ::referral-failed (gint64 referral_id): marked declined or no contact (back to matching).
