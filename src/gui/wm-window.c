@@ -1,9 +1,9 @@
 /* wm-window.c: Waymark's main window.
  *
- * Hosts the pages of the app in an AdwViewStack; until a database is open it shows a
- * placeholder. The title is the product name and nothing else, whatever is open: titles leak
- * into task switchers, window lists and screen-sharing previews. The window's size is kept in
- * GSettings between runs.
+ * Moves between the welcome page, the login page and the main view of a logged-in session,
+ * and owns the window-wide actions (new enquiry, search, save, lock) and toasts. The title
+ * is the product name and nothing else, whatever is open: titles leak into task switchers,
+ * window lists and screen-sharing previews. The window's size is kept in GSettings.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -12,6 +12,9 @@
 #include <glib/gi18n.h>
 
 #include "wm-accessible.h"
+#include "wm-login-page.h"
+#include "wm-main-view.h"
+#include "wm-welcome-page.h"
 #include "wm-window.h"
 
 struct _WmWindow
@@ -19,12 +22,19 @@ struct _WmWindow
   AdwApplicationWindow parent_instance;
 
   GSettings *settings;
+  WmSession *session;       /* NULL while locked */
+  GtkWidget *main_view;     /* NULL while locked */
 
   /* Template widgets */
+  AdwToastOverlay *toast_overlay;
   AdwHeaderBar *header_bar;
+  AdwViewSwitcherTitle *switcher_title;
+  GtkWidget *new_enquiry_button;
+  GtkWidget *lock_button;
   GtkMenuButton *menu_button;
-  AdwViewStack *view_stack;
-  AdwStatusPage *empty_page;
+  GtkStack *pages;
+  WmWelcomePage *welcome_page;
+  WmLoginPage *login_page;
 };
 
 G_DEFINE_FINAL_TYPE (WmWindow, wm_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -60,11 +70,145 @@ wm_window_save_state (WmWindow *self)
   g_settings_apply (self->settings);
 }
 
+static void
+set_unlocked_actions (WmWindow *self,
+                      gboolean  unlocked)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-enquiry", unlocked);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", unlocked);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save", unlocked);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", unlocked);
+  gtk_widget_set_visible (self->new_enquiry_button, unlocked);
+  gtk_widget_set_visible (self->lock_button, unlocked);
+}
+
+static void
+show_login (WmWindow   *self,
+            const char *path)
+{
+  wm_login_page_set_path (self->login_page, path);
+  gtk_stack_set_visible_child_name (self->pages, "login");
+}
+
+static void
+show_welcome (WmWindow *self)
+{
+  gtk_stack_set_visible_child_name (self->pages, "welcome");
+}
+
+static void
+enter_session (WmWindow  *self,
+               WmSession *session)
+{
+  g_set_object (&self->session, session);
+  self->main_view = wm_main_view_new (session);
+  gtk_stack_add_named (self->pages, self->main_view, "main");
+  adw_view_switcher_title_set_stack (self->switcher_title,
+                                     wm_main_view_get_stack (WM_MAIN_VIEW (self->main_view)));
+  gtk_stack_set_visible_child_name (self->pages, "main");
+  set_unlocked_actions (self, TRUE);
+}
+
+/* Drops every view of the data, closes the store and wipes the key; back to the login. */
+static void
+lock_session (WmWindow *self)
+{
+  g_autofree char *path = NULL;
+
+  if (self->session == NULL)
+    return;
+  path = g_strdup (wm_store_get_path (wm_session_get_store (self->session)));
+  adw_view_switcher_title_set_stack (self->switcher_title, NULL);
+  set_unlocked_actions (self, FALSE);
+  show_login (self, path);
+  if (self->main_view != NULL)
+    gtk_stack_remove (self->pages, self->main_view);
+  self->main_view = NULL;
+  wm_session_lock (self->session);
+  g_clear_object (&self->session);
+}
+
+static void
+welcome_open_requested_cb (WmWelcomePage *page,
+                           const char    *path,
+                           WmWindow      *self)
+{
+  g_settings_set_string (self->settings, "last-database", path);
+  show_login (self, path);
+}
+
+static void
+welcome_created_cb (WmWelcomePage *page,
+                    WmSession     *session,
+                    WmWindow      *self)
+{
+  enter_session (self, session);
+  wm_window_add_toast (self, _("Database created"));
+}
+
+static void
+login_unlocked_cb (WmLoginPage *page,
+                   WmSession   *session,
+                   WmWindow    *self)
+{
+  enter_session (self, session);
+}
+
+static void
+login_back_cb (WmLoginPage *page,
+               WmWindow    *self)
+{
+  show_welcome (self);
+}
+
+static void
+new_enquiry_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  WmWindow *self = WM_WINDOW (widget);
+
+  if (self->main_view != NULL)
+    wm_main_view_new_enquiry (WM_MAIN_VIEW (self->main_view));
+}
+
+static void
+search_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  WmWindow *self = WM_WINDOW (widget);
+
+  if (self->main_view != NULL)
+    wm_main_view_focus_search (WM_MAIN_VIEW (self->main_view));
+}
+
+static void
+save_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  WmWindow *self = WM_WINDOW (widget);
+
+  if (self->main_view != NULL)
+    wm_main_view_save (WM_MAIN_VIEW (self->main_view));
+}
+
+static void
+lock_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  lock_session (WM_WINDOW (widget));
+}
+
 static gboolean
 wm_window_close_request (GtkWindow *window)
 {
-  wm_window_save_state (WM_WINDOW (window));
+  WmWindow *self = WM_WINDOW (window);
 
+  wm_window_save_state (self);
+  lock_session (self);
   return GTK_WINDOW_CLASS (wm_window_parent_class)->close_request (window);
 }
 
@@ -73,6 +217,9 @@ wm_window_dispose (GObject *object)
 {
   WmWindow *self = WM_WINDOW (object);
 
+  if (self->session != NULL)
+    wm_session_lock (self->session);
+  g_clear_object (&self->session);
   gtk_widget_dispose_template (GTK_WIDGET (self), WM_TYPE_WINDOW);
   g_clear_object (&self->settings);
 
@@ -89,23 +236,58 @@ wm_window_class_init (WmWindowClass *klass)
   object_class->dispose = wm_window_dispose;
   window_class->close_request = wm_window_close_request;
 
+  g_type_ensure (WM_TYPE_WELCOME_PAGE);
+  g_type_ensure (WM_TYPE_LOGIN_PAGE);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/waymark/Waymark/wm-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, WmWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, WmWindow, header_bar);
+  gtk_widget_class_bind_template_child (widget_class, WmWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, WmWindow, new_enquiry_button);
+  gtk_widget_class_bind_template_child (widget_class, WmWindow, lock_button);
   gtk_widget_class_bind_template_child (widget_class, WmWindow, menu_button);
-  gtk_widget_class_bind_template_child (widget_class, WmWindow, view_stack);
-  gtk_widget_class_bind_template_child (widget_class, WmWindow, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, WmWindow, pages);
+  gtk_widget_class_bind_template_child (widget_class, WmWindow, welcome_page);
+  gtk_widget_class_bind_template_child (widget_class, WmWindow, login_page);
+  gtk_widget_class_bind_template_callback (widget_class, welcome_open_requested_cb);
+  gtk_widget_class_bind_template_callback (widget_class, welcome_created_cb);
+  gtk_widget_class_bind_template_callback (widget_class, login_unlocked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, login_back_cb);
+
+  gtk_widget_class_install_action (widget_class, "win.new-enquiry", NULL, new_enquiry_action);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
+  gtk_widget_class_install_action (widget_class, "win.save", NULL, save_action);
+  gtk_widget_class_install_action (widget_class, "win.lock", NULL, lock_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
+                                       "win.new-enquiry", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
+                                       "win.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK,
+                                       "win.save", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK,
+                                       "win.lock", NULL);
 }
 
 static void
 wm_window_init (WmWindow *self)
 {
+  g_autofree char *last = NULL;
+
   gtk_widget_init_template (GTK_WIDGET (self));
 
   wm_accessible_label_menu_button (self->menu_button, _("Main menu"));
 
   self->settings = g_settings_new (APP_ID);
   wm_window_restore_state (self);
+  set_unlocked_actions (self, FALSE);
+
+  /* Straight to the login when the last database is still there. */
+  last = g_settings_get_string (self->settings, "last-database");
+  if (last != NULL && *last != '\0' && g_file_test (last, G_FILE_TEST_IS_REGULAR))
+    show_login (self, last);
+  else
+    show_welcome (self);
 }
 
 WmWindow *
@@ -116,4 +298,26 @@ wm_window_new (WmApplication *application)
   return g_object_new (WM_TYPE_WINDOW,
                        "application", application,
                        NULL);
+}
+
+void
+wm_window_add_toast (WmWindow   *self,
+                     const char *text)
+{
+  g_return_if_fail (WM_IS_WINDOW (self));
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+}
+
+WmSession *
+wm_window_get_session (WmWindow *self)
+{
+  g_return_val_if_fail (WM_IS_WINDOW (self), NULL);
+  return self->session;
+}
+
+GtkWidget *
+wm_window_get_main_view (WmWindow *self)
+{
+  g_return_val_if_fail (WM_IS_WINDOW (self), NULL);
+  return self->main_view;
 }

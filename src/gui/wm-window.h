@@ -7,12 +7,19 @@
 #include <adwaita.h>
 
 #include "wm-application.h"
+#include "wm-session.h"
 
 G_BEGIN_DECLS
 
 #define WM_TYPE_WINDOW (wm_window_get_type ())
 G_DECLARE_FINAL_TYPE (WmWindow, wm_window, WM, WINDOW, AdwApplicationWindow)
 
-WmWindow *wm_window_new (WmApplication *application);
+WmWindow  *wm_window_new           (WmApplication *application);
+/* A toast in this window. Never personal data: toasts can be read over a shoulder. */
+void       wm_window_add_toast     (WmWindow      *self,
+                                    const char    *text);
+/* The logged-in session, or NULL while locked. */
+WmSession *wm_window_get_session   (WmWindow      *self);
+GtkWidget *wm_window_get_main_view (WmWindow      *self);
 
 G_END_DECLS

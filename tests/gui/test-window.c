@@ -11,7 +11,12 @@
 
 #include <gtk/gtk.h>
 
+#include <glib/gstdio.h>
+
 #include "wm-application.h"
+#include "wm-login-page.h"
+#include "wm-main-view.h"
+#include "wm-welcome-page.h"
 #include "wm-window.h"
 
 static WmApplication *app;
@@ -94,25 +99,127 @@ test_window_title (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
-static void
-test_window_placeholder (void)
+static GtkStack *
+pages_stack (WmWindow *window)
 {
-  WmWindow *window = open_window ();
-  g_autoptr(GPtrArray) stacks = find_widgets (GTK_WIDGET (window), ADW_TYPE_VIEW_STACK);
-  g_autoptr(GPtrArray) pages = find_widgets (GTK_WIDGET (window), ADW_TYPE_STATUS_PAGE);
-  AdwStatusPage *page;
+  g_autoptr(GPtrArray) welcome = find_widgets (GTK_WIDGET (window), WM_TYPE_WELCOME_PAGE);
+  GtkWidget *parent;
 
-  g_assert_cmpuint (stacks->len, ==, 1);
-  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stacks->pdata[0]), ==, "empty");
+  /* The window's page stack is the one holding the welcome page. */
+  g_assert_cmpuint (welcome->len, ==, 1);
+  parent = gtk_widget_get_parent (welcome->pdata[0]);
+  g_assert_true (GTK_IS_STACK (parent));
+  return GTK_STACK (parent);
+}
 
-  g_assert_cmpuint (pages->len, ==, 1);
-  page = pages->pdata[0];
-  g_assert_true (adw_view_stack_get_visible_child (stacks->pdata[0]) == GTK_WIDGET (page));
-  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (page)));
-  g_assert_cmpstr (adw_status_page_get_title (page), ==, "No database open");
-  g_assert_nonnull (adw_status_page_get_description (page));
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+/* No database remembered: the welcome page, and nothing to lock or search. */
+static void
+test_window_starts_at_welcome (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  WmWindow *window;
+
+  g_settings_reset (settings, "last-database");
+  window = open_window ();
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (pages_stack (window)), ==, "welcome");
+  g_assert_true (g_type_is_a (G_OBJECT_TYPE (gtk_stack_get_visible_child (pages_stack (window))),
+                              WM_TYPE_WELCOME_PAGE));
+  /* Disabled: the buttons are hidden and the shortcuts do nothing. */
+  {
+    g_autoptr(GPtrArray) buttons = find_widgets (GTK_WIDGET (window), GTK_TYPE_BUTTON);
+    guint checked = 0;
+
+    for (guint i = 0; i < buttons->len; i++)
+      {
+        const char *action = gtk_actionable_get_action_name (buttons->pdata[i]);
+
+        if (g_strcmp0 (action, "win.lock") == 0 || g_strcmp0 (action, "win.new-enquiry") == 0)
+          {
+            g_assert_false (gtk_widget_get_visible (buttons->pdata[i]));
+            checked++;
+          }
+      }
+    g_assert_cmpuint (checked, ==, 2);
+  }
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.new-enquiry", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.lock", NULL);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (pages_stack (window)), ==, "welcome");
+  g_assert_null (wm_window_get_session (window));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* A remembered database opens at the login; logging in shows Cases and Therapists; locking
+ * closes the store, forgets the session and returns to the login; the title never changes. */
+static void
+test_window_login_and_lock (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autofree char *dir = g_dir_make_tmp ("waymark-window-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "org.waymark", NULL);
+  g_autofree char *keys = g_strconcat (path, ".keys", NULL);
+  g_autoptr(WmSession) created = NULL;
+  g_autoptr(WmSession) session = NULL;
+  g_autoptr(GPtrArray) logins = NULL;
+  g_autoptr(GPtrArray) switchers = NULL;
+  WmStore *store;
+  WmWindow *window;
+
+  created = wm_session_create (path, "Example Trust", "admin", NULL, "Plover-Quince-Harbour-58",
+                               WM_KDF_MIN, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&created);
+  g_settings_set_string (settings, "last-database", path);
+
+  window = open_window ();
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (pages_stack (window)), ==, "login");
+  logins = find_widgets (GTK_WIDGET (window), WM_TYPE_LOGIN_PAGE);
+  g_assert_cmpuint (logins->len, ==, 1);
+  g_assert_cmpstr (wm_login_page_get_path (logins->pdata[0]), ==, path);
+
+  session = wm_session_unlock (path, "admin", "Plover-Quince-Harbour-58", &error);
+  g_assert_no_error (error);
+  store = g_object_ref (wm_session_get_store (session));
+  g_signal_emit_by_name (logins->pdata[0], "unlocked", session);
+  spin (50);
+
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (pages_stack (window)), ==, "main");
+  g_assert_true (wm_window_get_session (window) == session);
+  g_assert_true (WM_IS_MAIN_VIEW (wm_window_get_main_view (window)));
+  switchers = find_widgets (GTK_WIDGET (window), ADW_TYPE_VIEW_SWITCHER_TITLE);
+  g_assert_cmpuint (switchers->len, ==, 1);
+  g_assert_true (adw_view_switcher_title_get_stack (switchers->pdata[0])
+                 == wm_main_view_get_stack (WM_MAIN_VIEW (wm_window_get_main_view (window))));
+  g_assert_nonnull (adw_view_stack_get_child_by_name (
+                      wm_main_view_get_stack (WM_MAIN_VIEW (wm_window_get_main_view (window))),
+                      "cases"));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Waymark");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.lock", NULL));
+  spin (50);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (pages_stack (window)), ==, "login");
+  g_assert_null (wm_window_get_session (window));
+  g_assert_null (wm_window_get_main_view (window));
+  /* The session was locked: its store is closed, so nothing can read through it. */
+  g_assert_null (wm_session_get_store (session));
+  g_assert_cmpint (wm_store_get_schema_version (store), ==, -1);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Waymark");
 
   gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (store);
+  g_settings_reset (settings, "last-database");
+  g_unlink (path);
+  g_unlink (keys);
+  g_rmdir (dir);
 }
 
 static gboolean
@@ -213,10 +320,11 @@ test_window_main_menu (void)
           g_ptr_array_add (actions, action);
         }
     }
-  g_assert_cmpuint (actions->len, ==, 3);
-  g_assert_cmpstr (actions->pdata[0], ==, "win.show-help-overlay");
-  g_assert_cmpstr (actions->pdata[1], ==, "app.about");
-  g_assert_cmpstr (actions->pdata[2], ==, "app.quit");
+  g_assert_cmpuint (actions->len, ==, 4);
+  g_assert_cmpstr (actions->pdata[0], ==, "win.lock");
+  g_assert_cmpstr (actions->pdata[1], ==, "win.show-help-overlay");
+  g_assert_cmpstr (actions->pdata[2], ==, "app.about");
+  g_assert_cmpstr (actions->pdata[3], ==, "app.quit");
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (window), "show-help-overlay"));
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "about"));
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "quit"));
@@ -292,7 +400,8 @@ main (int   argc,
   g_assert_no_error (error);
 
   g_test_add_func ("/window/title", test_window_title);
-  g_test_add_func ("/window/placeholder", test_window_placeholder);
+  g_test_add_func ("/window/starts-at-welcome", test_window_starts_at_welcome);
+  g_test_add_func ("/window/login-and-lock", test_window_login_and_lock);
   g_test_add_func ("/window/controls-named", test_window_controls_named);
   g_test_add_func ("/window/main-menu", test_window_main_menu);
   g_test_add_func ("/window/shortcuts", test_window_shortcuts);
