@@ -23,6 +23,7 @@
 #include "wm-explain.h"
 #include "wm-import.h"
 #include "wm-keyring.h"
+#include "wm-letter.h"
 #include "wm-matching.h"
 #include "wm-password.h"
 #include "wm-session.h"
@@ -45,6 +46,8 @@ typedef struct
   char *output;
   char *case_ref;
   char *format;
+  char *template_name;
+  char *pdf;
   char **rest;
 } Options;
 
@@ -79,6 +82,10 @@ static const GOptionEntry user_entries[] = {
     N_("REF") },
   { "format", 0, 0, G_OPTION_ARG_STRING, &opt.format, N_("Output format: table or json"),
     N_("FORMAT") },
+  { "template", 0, 0, G_OPTION_ARG_STRING, &opt.template_name,
+    N_("The letter: therapist-referral, client-referral, client-discreet, or auto (the letter "
+       "to the client, discreet when it needs to be)"), N_("NAME") },
+  { "pdf", 0, 0, G_OPTION_ARG_FILENAME, &opt.pdf, N_("The PDF file to write"), N_("FILE") },
   { NULL }
 };
 
@@ -588,6 +595,49 @@ cmd_match (void)
   return 0;
 }
 
+static int
+cmd_letter (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WmSession) session = NULL;
+  g_autoptr(WmCase) kase = NULL;
+  g_autoptr(WmLetter) letter = NULL;
+  WmStore *store;
+  int n_pages;
+
+  if (!require_db ())
+    return 1;
+  if (opt.case_ref == NULL)
+    return fail_message (_("case: is required (--case WM-YYYY-NNNN)"));
+  if (opt.template_name == NULL)
+    return fail_message (_("template: is required (--template therapist-referral, "
+                           "client-referral, client-discreet or auto)"));
+  if (opt.pdf == NULL)
+    return fail_message (_("pdf: is required (--pdf FILE)"));
+  session = open_session (&error);
+  if (session == NULL)
+    return fail (error);
+  store = wm_session_get_store (session);
+  kase = wm_store_find_case (store, opt.case_ref, &error);
+  if (kase == NULL)
+    return fail (error);
+  letter = wm_letter_new (store, kase, opt.template_name, &error);
+  if (letter == NULL || !wm_letter_write_pdf (letter, opt.pdf, &error))
+    return fail (error);
+  /* A letter that is not on record is not sent: take it back if the record fails. */
+  if (!wm_letter_record_export (store, kase, wm_letter_get_template_name (letter),
+                                WM_LETTER_OUTPUT_PDF, &error))
+    {
+      g_unlink (opt.pdf);
+      return fail (error);
+    }
+  n_pages = wm_letter_get_n_pages (letter);
+  g_print (ngettext ("Wrote %s: letter “%s”, %d page.\n", "Wrote %s: letter “%s”, %d pages.\n",
+                     n_pages),
+           opt.pdf, wm_letter_get_template_name (letter), n_pages);
+  return 0;
+}
+
 static const struct
 {
   const char *name;
@@ -603,6 +653,7 @@ static const struct
   { "import-cases", N_("Add cases from a CSV file (all or nothing)"), NULL },
   { "export-therapists", N_("Write the therapist register as CSV"), cmd_export_therapists },
   { "match", N_("Rank the therapists for a case, with the reasons"), cmd_match },
+  { "letter", N_("Write a referral letter for a case as PDF"), cmd_letter },
 };
 
 static void
@@ -630,6 +681,8 @@ options_clear (void)
   g_free (opt.output);
   g_free (opt.case_ref);
   g_free (opt.format);
+  g_free (opt.template_name);
+  g_free (opt.pdf);
   g_strfreev (opt.rest);
 }
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "wm-audit.h"
+#include "wm-letter.h"
 #include "wm-store.h"
 #include "wm-vocab.h"
 
@@ -454,10 +455,20 @@ static const char migration_1[] =
   "CREATE VIRTUAL TABLE case_search USING fts4 ("
   "  reference, names, town, tokenize=unicode61, prefix=\"2\");";
 
+/* Letter templates; seeded with the built-in ones (seed_letter_templates). */
+static const char migration_2[] =
+  "CREATE TABLE letter_templates ("
+  "  name TEXT PRIMARY KEY,"
+  "  title TEXT,"
+  "  body TEXT NOT NULL,"
+  "  builtin INTEGER,"
+  "  updated_at TEXT);";
+
 /* migrations[v] takes a database from version v - 1 to v. Never edit a shipped one: add. */
 static const char * const migrations[] = {
   NULL,
   migration_1,
+  migration_2,
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == WM_STORE_SCHEMA_VERSION + 1);
 
@@ -477,6 +488,34 @@ seed_specialisms (WmStore  *self,
     {
       sqlite3_bind_text (stmt, 1, entries[i].code, -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 2, entries[i].label, -1, SQLITE_STATIC);
+      if (!step_done (self, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The built-in templates in the language of whoever creates the database; from then on
+ * they are the organisation's to edit. */
+static gboolean
+seed_letter_templates (WmStore  *self,
+                       GError  **error)
+{
+  g_autofree char *now = now_iso8601 ();
+  const WmLetterBuiltin *builtins;
+  guint n;
+  sqlite3_stmt *stmt;
+
+  builtins = wm_letter_builtin_templates (&n);
+  stmt = prepare (self, "INSERT INTO letter_templates (name, title, body, builtin, updated_at)"
+                        " VALUES (?, ?, ?, 1, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      sqlite3_bind_text (stmt, 1, builtins[i].name, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, _(builtins[i].title), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 3, _(builtins[i].body), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 4, now, -1, SQLITE_TRANSIENT);
       if (!step_done (self, stmt, error))
         return FALSE;
     }
@@ -518,6 +557,7 @@ apply_migrations (WmStore  *self,
 
       if (!exec (self, sql, error)
           || (v == 1 && !seed_specialisms (self, error))
+          || (v == 2 && !seed_letter_templates (self, error))
           || !exec (self, set_version, error))
         {
           wm_store_rollback (self);
@@ -2576,4 +2616,222 @@ wm_store_load_match_settings (WmStore        *self,
   options->dbs_validity_years = years != NULL ? (guint) CLAMP (g_ascii_strtoll (years, NULL, 10),
                                                                0, 50)
                                               : 3;
+}
+
+/* Letter templates */
+
+void
+wm_letter_template_free (WmLetterTemplate *tmpl)
+{
+  if (tmpl == NULL)
+    return;
+  g_free (tmpl->name);
+  g_free (tmpl->title);
+  g_free (tmpl->body);
+  g_free (tmpl->updated_at);
+  g_free (tmpl);
+}
+
+static WmLetterTemplate *
+letter_template_from_row (sqlite3_stmt *stmt)
+{
+  WmLetterTemplate *tmpl = g_new0 (WmLetterTemplate, 1);
+
+  tmpl->name = dup_column_text (stmt, 0);
+  tmpl->title = dup_column_text (stmt, 1);
+  tmpl->body = dup_column_text (stmt, 2);
+  tmpl->builtin = sqlite3_column_int (stmt, 3) != 0;
+  tmpl->updated_at = dup_column_text (stmt, 4);
+  return tmpl;
+}
+
+WmLetterTemplate *
+wm_store_get_letter_template (WmStore     *self,
+                              const char  *name,
+                              GError     **error)
+{
+  WmLetterTemplate *tmpl = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (WM_IS_STORE (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  stmt = prepare (self, "SELECT name, title, body, builtin, updated_at FROM letter_templates"
+                        " WHERE name = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    tmpl = letter_template_from_row (stmt);
+  sqlite3_reset (stmt);
+  if (rc == SQLITE_DONE)
+    g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_NOT_FOUND,
+                 _("template: no template named “%s”"), name);
+  else if (rc != SQLITE_ROW)
+    set_sql_error (self, error);
+  return tmpl;
+}
+
+GPtrArray *
+wm_store_list_letter_templates (WmStore  *self,
+                                GError  **error)
+{
+  g_autoptr(GPtrArray) list = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (WM_IS_STORE (self), NULL);
+
+  list = g_ptr_array_new_with_free_func ((GDestroyNotify) wm_letter_template_free);
+
+  stmt = prepare (self, "SELECT name, title, body, builtin, updated_at FROM letter_templates"
+                        " ORDER BY builtin DESC, name", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (list, letter_template_from_row (stmt));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sql_error (self, error);
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+gboolean
+wm_store_save_letter_template (WmStore     *self,
+                               const char  *name,
+                               const char  *title,
+                               const char  *body,
+                               GError     **error)
+{
+  g_autofree char *now = now_iso8601 ();
+  g_autofree char *summary = NULL;
+  sqlite3_stmt *stmt;
+  gboolean exists = FALSE;
+  int rc;
+
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+
+  if (!wm_letter_check_template (name, title, body, error))
+    return FALSE;
+  if (!wm_store_begin (self, error))
+    return FALSE;
+  stmt = prepare (self, "SELECT 1 FROM letter_templates WHERE name = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  exists = rc == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      set_sql_error (self, error);
+      goto fail;
+    }
+  if (exists)
+    stmt = prepare (self, "UPDATE letter_templates SET title = ?2, body = ?3, updated_at = ?4"
+                          " WHERE name = ?1", error);
+  else
+    stmt = prepare (self, "INSERT INTO letter_templates (name, title, body, builtin, updated_at)"
+                          " VALUES (?1, ?2, ?3, 0, ?4)", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
+  bind_text (stmt, 2, title);
+  sqlite3_bind_text (stmt, 3, body, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 4, now, -1, SQLITE_TRANSIENT);
+  summary = g_strdup_printf ("letter template %s saved", name);
+  if (!step_done (self, stmt, error)
+      || !audit (self, now, exists ? "update" : "create", "letter-template", -1, summary, error))
+    goto fail;
+  return wm_store_commit (self, error);
+
+fail:
+  wm_store_rollback (self);
+  return FALSE;
+}
+
+gboolean
+wm_store_delete_letter_template (WmStore     *self,
+                                 const char  *name,
+                                 GError     **error)
+{
+  g_autoptr(WmLetterTemplate) tmpl = NULL;
+  g_autofree char *summary = NULL;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+
+  if (!wm_store_begin (self, error))
+    return FALSE;
+  tmpl = wm_store_get_letter_template (self, name, error);
+  if (tmpl == NULL)
+    goto fail;
+  if (tmpl->builtin)
+    {
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_FAILED,
+                   _("template: “%s” is built in and cannot be deleted"), name);
+      goto fail;
+    }
+  stmt = prepare (self, "DELETE FROM letter_templates WHERE name = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
+  summary = g_strdup_printf ("letter template %s deleted", name);
+  if (!step_done (self, stmt, error)
+      || !audit (self, NULL, "delete", "letter-template", -1, summary, error))
+    goto fail;
+  return wm_store_commit (self, error);
+
+fail:
+  wm_store_rollback (self);
+  return FALSE;
+}
+
+gboolean
+wm_store_record_letter (WmStore         *self,
+                        gint64           case_id,
+                        const char      *template_name,
+                        WmLetterOutput   output,
+                        GError         **error)
+{
+  g_autofree char *now = now_iso8601 ();
+  g_autofree char *body = NULL;
+  g_autofree char *summary = NULL;
+  g_autoptr(WmLetterTemplate) tmpl = NULL;
+  gboolean printed = output == WM_LETTER_OUTPUT_PRINT;
+
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (template_name != NULL, FALSE);
+
+  if (!wm_store_begin (self, error))
+    return FALSE;
+  /* Only a stored template's name goes into the log, never free text. */
+  tmpl = wm_store_get_letter_template (self, template_name, error);
+  if (tmpl == NULL)
+    goto fail;
+  body = printed ? g_strdup_printf (_("Letter “%s” printed"), tmpl->name)
+                 : g_strdup_printf (_("Letter “%s” exported as PDF"), tmpl->name);
+  summary = g_strdup_printf (printed ? "letter %s printed" : "letter %s exported as PDF",
+                             tmpl->name);
+  if (!insert_event (self, case_id, now, "letter", body, error)
+      || !audit (self, now, "letter", "case", case_id, summary, error))
+    {
+      if (error != NULL && *error != NULL
+          && sqlite3_extended_errcode (self->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
+        {
+          g_clear_error (error);
+          g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_NOT_FOUND, _("No such case"));
+        }
+      goto fail;
+    }
+  return wm_store_commit (self, error);
+
+fail:
+  wm_store_rollback (self);
+  return FALSE;
 }

@@ -42,7 +42,7 @@ typedef enum
   WM_STORE_OPEN_UNENCRYPTED = 1 << 1, /* benchmarks only: the same code without a key */
 } WmStoreOpenFlags;
 
-#define WM_STORE_SCHEMA_VERSION 1
+#define WM_STORE_SCHEMA_VERSION 2
 
 #define WM_TYPE_STORE (wm_store_get_type ())
 G_DECLARE_FINAL_TYPE (WmStore, wm_store, WM, STORE, GObject)
@@ -206,6 +206,53 @@ gboolean     wm_store_load_case_summaries  (WmStore          *self,
                                             GArray           *out,
                                             GError          **error);
 void         wm_case_summary_data_clear    (WmCaseSummaryData *data);
+
+/* Letter templates (their syntax and placeholders: wm-letter.h). The built-in ones are
+ * seeded when the database is created. Saving checks the template first (an unknown
+ * placeholder is an error naming it), writes an audit row naming the template and announces
+ * ::changed ("letter-template", -1). */
+typedef struct
+{
+  char *name;        /* [a-z0-9-], e.g. "therapist-referral" */
+  char *title;       /* the letter's heading line; may hold placeholders */
+  char *body;
+  gboolean builtin;
+  char *updated_at;
+} WmLetterTemplate;
+
+void         wm_letter_template_free       (WmLetterTemplate *tmpl);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WmLetterTemplate, wm_letter_template_free)
+
+WmLetterTemplate *wm_store_get_letter_template (WmStore      *self,
+                                                const char   *name,
+                                                GError      **error);
+/* Of WmLetterTemplate: the built-in ones first, then by name. */
+GPtrArray   *wm_store_list_letter_templates (WmStore         *self,
+                                             GError         **error);
+/* Creates or replaces a template; a built-in one stays built-in. */
+gboolean     wm_store_save_letter_template (WmStore          *self,
+                                            const char       *name,
+                                            const char       *title,
+                                            const char       *body,
+                                            GError          **error);
+/* Built-in templates cannot be deleted (save their original text to restore them). */
+gboolean     wm_store_delete_letter_template (WmStore        *self,
+                                              const char     *name,
+                                              GError        **error);
+
+typedef enum
+{
+  WM_LETTER_OUTPUT_PDF,
+  WM_LETTER_OUTPUT_PRINT,
+} WmLetterOutput;
+
+/* A letter left the building: one case event (kind "letter") and one audit row (action
+ * "letter"), both naming the template only, never the letter's contents. */
+gboolean     wm_store_record_letter        (WmStore          *self,
+                                            gint64            case_id,
+                                            const char       *template_name,
+                                            WmLetterOutput    output,
+                                            GError          **error);
 
 /* Matching: every therapist with their open referrals and specialisms, in one query. */
 WmMatchSnapshot *wm_store_load_match_snapshot (WmStore        *self,

@@ -215,6 +215,67 @@ class Cli(unittest.TestCase):
         p = self.run_cli("match", "--case", "WM-1999-0001", *auth, ok=False)
         self.assertIn("case: no case with reference", p.stderr)
 
+    def test_letter(self):
+        db = os.path.join(self.dir, "demo.waymark")
+        self.run_cli("demo", "--db", db)
+        pw = self.write("demo.pw", "waymark-demo-2026\n")
+        auth = ["--db", db, "--user", "demo", "--password-file", pw]
+        year = __import__("datetime").date.today().year
+        written = without = None
+        for n in range(1, 61):
+            ref = f"WM-{year}-{n:04d}"
+            pdf = os.path.join(self.dir, f"letter-{ref}.pdf")
+            p = self.run_cli("letter", "--case", ref, "--template", "auto", "--pdf", pdf, *auth,
+                             ok=None)
+            if p.returncode == 0 and written is None:
+                written = (ref, pdf, p.stdout)
+            elif "has no referral yet" in p.stderr and without is None:
+                without = (ref, pdf, p.stderr)
+            if written and without:
+                break
+        self.assertIsNotNone(written, "no demo case with a referral gave a letter")
+        self.assertIsNotNone(without, "no demo case without a referral")
+
+        # A case with a referral: a PDF, only for its owner, with neutral metadata.
+        ref, pdf, out = written
+        self.assertRegex(out, r"letter “client-(referral|discreet)”, \d+ pages?")
+        self.assertEqual(self.read_bytes(pdf)[:5], b"%PDF-")
+        self.assertEqual(os.stat(pdf).st_mode & 0o777, 0o600)
+        if shutil.which("pdftotext") and shutil.which("pdfinfo"):
+            text = subprocess.run(["pdftotext", pdf, "-"], capture_output=True,
+                                  text=True).stdout
+            self.assertIn(ref, text)
+            self.assertIn("Private and confidential", text)
+            self.assertIn("Page 1 of", text)
+            info = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True).stdout
+            self.assertRegex(info, r"(?m)^Title:\s+Letter$")
+            self.assertRegex(info, r"(?m)^Creator:\s+Waymark$")
+            self.assertNotRegex(info, r"(?m)^(Author|Subject):\s+\S")
+            self.assertIn("(A4)", info)
+        therapist_pdf = os.path.join(self.dir, "therapist.pdf")
+        p = self.run_cli("letter", "--case", ref, "--template", "therapist-referral",
+                         "--pdf", therapist_pdf, *auth)
+        self.assertIn("therapist-referral", p.stdout)
+        self.assertTrue(os.path.exists(therapist_pdf))
+
+        # A case without one: one clear line, and no file.
+        ref, pdf, err = without
+        self.assertEqual(err.strip(), f"waymark-cli: case: {ref} has no referral yet")
+        self.assertFalse(os.path.exists(pdf))
+
+        # Other mistakes, each named.
+        p = self.run_cli("letter", "--case", written[0], "--template", "nonsense", "--pdf",
+                         pdf, *auth, ok=False)
+        self.assertIn("template: no template named “nonsense”", p.stderr)
+        p = self.run_cli("letter", "--case", written[0], "--pdf", pdf, *auth, ok=False)
+        self.assertIn("template: is required", p.stderr)
+        p = self.run_cli("letter", "--case", written[0], "--template", "auto", *auth, ok=False)
+        self.assertIn("pdf: is required", p.stderr)
+        self.assertFalse(os.path.exists(pdf))
+        # The letters written are on record, and the audit chain still holds.
+        p = self.run_cli("verify", *auth)
+        self.assertIn("chain intact", p.stdout)
+
     def test_usage_errors(self):
         p = self.run_cli("frobnicate", ok=False)
         self.assertEqual(p.returncode, 2)
