@@ -12,6 +12,11 @@
  * Messages are "late to complain, quick to forgive": a problem in the field being typed in
  * shows once the field is left or Enter is pressed, and clears as soon as it is fixed.
  *
+ * "Pick on Map" (a button in the town row) sets the coordinates from a click on a map. The
+ * point is kept with the precision the town and postcode support: it becomes "exact" only
+ * when the user says it is their exact address, since a careless click must never turn into
+ * a claim to know where someone lives.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -19,8 +24,10 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "wm-accessible.h"
 #include "wm-geo.h"
 #include "wm-location-row.h"
+#include "wm-map-view.h"
 #include "wm-validate.h"
 #include "wm-vocab.h"
 
@@ -73,6 +80,15 @@ struct _WmLocationRow
   gboolean valid;
 
   guint updating;               /* > 0 while widgets change from code, not from the user */
+
+  /* Pick on Map (made when first opened) */
+  GtkMenuButton *pick_button;
+  WmMapView *pick_map;
+  GtkLabel *pick_point_label;
+  GtkCheckButton *pick_exact;
+  GtkWidget *pick_use_button;
+  double picked_latitude;
+  double picked_longitude;
 };
 
 G_DEFINE_FINAL_TYPE (WmLocationRow, wm_location_row, GTK_TYPE_BOX)
@@ -855,6 +871,147 @@ precision_selected_cb (WmLocationRow *self)
   set_precision (self, entries[selected].code);
 }
 
+/* Pick on Map */
+
+static void
+pick_show_point (WmLocationRow *self)
+{
+  gboolean picked = isfinite (self->picked_latitude) && isfinite (self->picked_longitude);
+
+  wm_map_view_set_pin (self->pick_map, self->picked_latitude, self->picked_longitude);
+  gtk_widget_set_sensitive (self->pick_use_button, picked);
+  if (picked)
+    {
+      char lat[G_ASCII_DTOSTR_BUF_SIZE];
+      char lon[G_ASCII_DTOSTR_BUF_SIZE];
+      g_autofree char *text = NULL;
+
+      g_ascii_formatd (lat, sizeof lat, "%.5f", self->picked_latitude);
+      g_ascii_formatd (lon, sizeof lon, "%.5f", self->picked_longitude);
+      /* Translators: the point clicked on the map, "53.99210, -1.54180". */
+      text = g_strdup_printf (_("Point: %s, %s"), lat, lon);
+      gtk_label_set_text (self->pick_point_label, text);
+    }
+  else
+    gtk_label_set_text (self->pick_point_label, _("No point chosen yet"));
+}
+
+static void
+pick_location_clicked_cb (WmMapView     *map,
+                          double         latitude,
+                          double         longitude,
+                          WmLocationRow *self)
+{
+  self->picked_latitude = latitude;
+  self->picked_longitude = longitude;
+  pick_show_point (self);
+}
+
+static void
+pick_use_clicked_cb (WmLocationRow *self)
+{
+  gboolean exact = self->show_precision && gtk_check_button_get_active (self->pick_exact);
+
+  gtk_menu_button_popdown (self->pick_button);
+  if (!isfinite (self->picked_latitude) || !isfinite (self->picked_longitude))
+    return;
+
+  set_coordinates (self, self->picked_latitude, self->picked_longitude);
+  /* The point belongs to the town as written: retyping the same name keeps it. */
+  remember_placed (self);
+  g_clear_pointer (&self->town_warning, g_free);
+  self->precision_pending = FALSE;
+  if (exact)
+    {
+      g_free (self->chosen_precision);
+      self->chosen_precision = g_strdup ("exact");
+      set_precision (self, "exact");
+    }
+  else if (self->precision == NULL || g_str_equal (self->precision, "exact"))
+    {
+      /* An earlier exact point is not this one: back to what town and postcode support. */
+      g_clear_pointer (&self->chosen_precision, g_free);
+      set_precision (self, precision_from_postcode_kind (self->postcode_kind));
+    }
+  wm_location_row_update (self);
+}
+
+static GtkWidget *
+pick_build_popover (WmLocationRow *self)
+{
+  GtkWidget *popover = gtk_popover_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  GtkWidget *intro = gtk_label_new (_("Click the map where they are. Zoom in for a closer "
+                                      "point."));
+  GtkWidget *frame = gtk_frame_new (NULL);
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
+
+  gtk_widget_set_margin_top (box, 6);
+  gtk_widget_set_margin_bottom (box, 6);
+  gtk_widget_set_margin_start (box, 6);
+  gtk_widget_set_margin_end (box, 6);
+
+  gtk_label_set_wrap (GTK_LABEL (intro), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (intro), 0);
+  gtk_box_append (GTK_BOX (box), intro);
+
+  /* No session: a map of places only, no therapists. */
+  self->pick_map = WM_MAP_VIEW (wm_map_view_new (NULL));
+  wm_map_view_set_compact (self->pick_map, TRUE);
+  gtk_widget_set_size_request (GTK_WIDGET (self->pick_map), 520, 380);
+  g_signal_connect_object (self->pick_map, "location-clicked",
+                           G_CALLBACK (pick_location_clicked_cb), self, 0);
+  gtk_frame_set_child (GTK_FRAME (frame), GTK_WIDGET (self->pick_map));
+  gtk_box_append (GTK_BOX (box), frame);
+
+  self->pick_point_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->pick_point_label, 0);
+  gtk_widget_add_css_class (GTK_WIDGET (self->pick_point_label), "dim-label");
+  gtk_widget_add_css_class (GTK_WIDGET (self->pick_point_label), "numeric");
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->pick_point_label));
+
+  self->pick_exact = GTK_CHECK_BUTTON (
+    gtk_check_button_new_with_mnemonic (_("This is their _exact address")));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->pick_exact),
+                               _("Only for an address they gave: otherwise the map shows an "
+                                 "area around the point, as large as what is known"));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->pick_exact));
+
+  gtk_widget_set_halign (buttons, GTK_ALIGN_END);
+  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_menu_button_popdown),
+                            self->pick_button);
+  gtk_box_append (GTK_BOX (buttons), cancel);
+  self->pick_use_button = gtk_button_new_with_mnemonic (_("_Use This Point"));
+  gtk_widget_add_css_class (self->pick_use_button, "suggested-action");
+  g_signal_connect_swapped (self->pick_use_button, "clicked",
+                            G_CALLBACK (pick_use_clicked_cb), self);
+  gtk_box_append (GTK_BOX (buttons), self->pick_use_button);
+  gtk_box_append (GTK_BOX (box), buttons);
+
+  gtk_popover_set_child (GTK_POPOVER (popover), box);
+  return popover;
+}
+
+/* Each time it opens: the point as it is now, and "exact" only if it already is. */
+static void
+pick_create_popup_cb (GtkMenuButton *button,
+                      gpointer       user_data)
+{
+  WmLocationRow *self = user_data;
+
+  if (gtk_menu_button_get_popover (button) == NULL)
+    gtk_menu_button_set_popover (button, pick_build_popover (self));
+
+  self->picked_latitude = self->latitude;
+  self->picked_longitude = self->longitude;
+  gtk_widget_set_visible (GTK_WIDGET (self->pick_exact), self->show_precision);
+  gtk_check_button_set_active (self->pick_exact, g_strcmp0 (self->precision, "exact") == 0);
+  if (isfinite (self->latitude) && isfinite (self->longitude))
+    wm_map_view_go_to (self->pick_map, self->latitude, self->longitude, 11);
+  pick_show_point (self);
+}
+
 /* Properties set from code load a record: nothing is searched or derived. */
 
 static void
@@ -1089,6 +1246,8 @@ wm_location_row_init (WmLocationRow *self)
   self->longitude = NAN;
   self->placed_latitude = NAN;
   self->placed_longitude = NAN;
+  self->picked_latitude = NAN;
+  self->picked_longitude = NAN;
   self->show_precision = TRUE;
   self->valid = TRUE;
 
@@ -1127,6 +1286,15 @@ wm_location_row_init (WmLocationRow *self)
   gtk_accessible_update_relation (GTK_ACCESSIBLE (self->town_row),
                                   GTK_ACCESSIBLE_RELATION_CONTROLS, self->suggestions_list, NULL,
                                   -1);
+
+  self->pick_button = GTK_MENU_BUTTON (gtk_menu_button_new ());
+  gtk_menu_button_set_icon_name (self->pick_button, "mark-location-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->pick_button), _("Pick on Map"));
+  gtk_widget_set_valign (GTK_WIDGET (self->pick_button), GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (GTK_WIDGET (self->pick_button), "flat");
+  gtk_menu_button_set_create_popup_func (self->pick_button, pick_create_popup_cb, self, NULL);
+  wm_accessible_label_menu_button (self->pick_button, _("Pick on Map"));
+  adw_entry_row_add_suffix (self->town_row, GTK_WIDGET (self->pick_button));
 }
 
 GtkWidget *

@@ -1,4 +1,4 @@
-/* wm-main-view.c: the Cases and Therapists views of a logged-in session.
+/* wm-main-view.c: the Cases, Therapists and Map views of a logged-in session.
  *
  * The Cases view is a stack of the case list and, on top of it, the case that is open; the
  * list stays alive underneath so going back keeps its search and scroll position.
@@ -13,6 +13,7 @@
 #include "wm-cases-page.h"
 #include "wm-gui-util.h"
 #include "wm-main-view.h"
+#include "wm-map-view.h"
 #include "wm-therapists-page.h"
 
 struct _WmMainView
@@ -25,6 +26,7 @@ struct _WmMainView
   GtkWidget *cases_page;
   GtkWidget *case_view;      /* the open case, or NULL */
   GtkWidget *therapists_page;
+  GtkWidget *map_page;
 };
 
 G_DEFINE_FINAL_TYPE (WmMainView, wm_main_view, ADW_TYPE_BIN)
@@ -132,6 +134,10 @@ wm_main_view_new (WmSession *session)
   page = adw_view_stack_add_titled (self->stack, self->therapists_page, "therapists",
                                     _("Therapists"));
   adw_view_stack_page_set_icon_name (page, "system-users-symbolic");
+
+  self->map_page = wm_map_view_new (session);
+  page = adw_view_stack_add_titled (self->stack, self->map_page, "map", _("Map"));
+  adw_view_stack_page_set_icon_name (page, "mark-location-symbolic");
 
   adw_bin_set_child (ADW_BIN (self), GTK_WIDGET (self->stack));
   return GTK_WIDGET (self);

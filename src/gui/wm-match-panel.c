@@ -18,6 +18,7 @@
 
 #include "wm-explain.h"
 #include "wm-gui-util.h"
+#include "wm-map-view.h"
 #include "wm-match-panel.h"
 #include "wm-matching.h"
 #include "wm-vocab.h"
@@ -47,6 +48,7 @@ struct _WmMatchPanel
   GtkWidget *summary_box;
   GtkWidget *summary_icon;
   GtkLabel *summary_label;
+  WmMapView *map_view;
   GtkListBox *results_list;
   GtkToggleButton *excluded_toggle;
   GtkRevealer *excluded_revealer;
@@ -518,6 +520,7 @@ wm_match_panel_refresh (WmMatchPanel *self)
 
   if (self->store == NULL || case_id (self) <= 0)
     {
+      wm_map_view_show_match (self->map_view, NULL, NULL, NULL, NULL);
       show_page (self, "empty");
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "match.refer", FALSE);
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "match.start-matching", FALSE);
@@ -542,6 +545,7 @@ wm_match_panel_refresh (WmMatchPanel *self)
   gtk_widget_set_visible (self->referrals_box, n_referrals > 0);
 
   wm_match_panel_show_summary (self);
+  wm_map_view_show_match (self->map_view, self->store, self->kase, self->outcome, self->snapshot);
   if (self->outcome != NULL)
     for (guint i = 0; i < self->outcome->results->len; i++)
       gtk_list_box_append (self->results_list,
@@ -908,6 +912,7 @@ wm_match_panel_class_init (WmMatchPanelClass *klass)
   gtk_widget_class_install_action (widget_class, "match.start-matching", NULL,
                                    start_matching_activated);
 
+  g_type_ensure (WM_TYPE_MAP_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/waymark/Waymark/wm-match-panel.ui");
   gtk_widget_class_bind_template_child (widget_class, WmMatchPanel, refer_note);
@@ -918,6 +923,7 @@ wm_match_panel_class_init (WmMatchPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WmMatchPanel, summary_box);
   gtk_widget_class_bind_template_child (widget_class, WmMatchPanel, summary_icon);
   gtk_widget_class_bind_template_child (widget_class, WmMatchPanel, summary_label);
+  gtk_widget_class_bind_template_child (widget_class, WmMatchPanel, map_view);
   gtk_widget_class_bind_template_child (widget_class, WmMatchPanel, results_list);
   gtk_widget_class_bind_template_child (widget_class, WmMatchPanel, excluded_toggle);
   gtk_widget_class_bind_template_child (widget_class, WmMatchPanel, excluded_revealer);
@@ -929,6 +935,8 @@ static void
 wm_match_panel_init (WmMatchPanel *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* The map's numbered matches offer the same "Refer…" as the rows. */
+  wm_map_view_set_refer_action (self->map_view, "match.refer");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "match.refer", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "match.start-matching", FALSE);
 }
