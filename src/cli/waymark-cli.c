@@ -49,6 +49,7 @@ typedef struct
   char *template_name;
   char *pdf;
   char **rest;
+  gboolean must_change;
 } Options;
 
 static Options opt;
@@ -71,6 +72,8 @@ static const GOptionEntry user_entries[] = {
     N_("NAME") },
   { "therapist", 0, 0, G_OPTION_ARG_STRING, &opt.therapist,
     N_("For a therapist user: the external id of their therapist record"), N_("ID") },
+  { "must-change", 0, 0, G_OPTION_ARG_NONE, &opt.must_change,
+    N_("The new user must choose their own password at first login"), NULL },
   { "new-password-file", 0, 0, G_OPTION_ARG_FILENAME, &opt.new_password_file,
     N_("Read the new password from the first line of FILE"), N_("FILE") },
   { "organisation", 0, 0, G_OPTION_ARG_STRING, &opt.organisation,
@@ -281,7 +284,7 @@ cmd_users (void)
       if (password == NULL || !wm_password_check (password, name, NULL, &error))
         return fail (error);
       if (!wm_session_add_user (session, name, opt.display_name, opt.role, therapist_id, password,
-                                wm_kdf_strength_default (), &error))
+                                opt.must_change, wm_kdf_strength_default (), &error))
         return fail (error);
       g_print (_("Added “%s”.\n"), name);
       return 0;
@@ -320,8 +323,8 @@ cmd_users (void)
                                             &error))
           return fail (error);
       }
-    else if (!wm_session_reset_password (session, name, password, wm_kdf_strength_default (),
-                                         &error))
+    else if (!wm_session_reset_password (session, name, password, TRUE,
+                                         wm_kdf_strength_default (), &error))
       return fail (error);
     g_print (_("Password changed for “%s”.\n"), own ? opt.user : name);
     return 0;

@@ -56,6 +56,31 @@ wm_session_lock (WmSession *self)
   g_clear_pointer (&self->data_key, wm_data_key_free);
 }
 
+WmRole
+wm_session_get_role (WmSession *self)
+{
+  g_return_val_if_fail (WM_IS_SESSION (self), WM_ROLE_THERAPIST);
+
+  if (self->user == NULL)
+    return self->store != NULL ? WM_ROLE_SYSTEM : WM_ROLE_THERAPIST;
+  return wm_role_from_string (self->user->role);
+}
+
+gboolean
+wm_session_must_change_password (WmSession *self)
+{
+  g_return_val_if_fail (WM_IS_SESSION (self), FALSE);
+  return self->user != NULL && self->user->must_change_password;
+}
+
+gboolean
+wm_session_user_has_key (WmSession  *self,
+                         const char *username)
+{
+  g_return_val_if_fail (WM_IS_SESSION (self), FALSE);
+  return self->keyring != NULL && wm_keyring_has_user (self->keyring, username);
+}
+
 WmStore *
 wm_session_get_store (WmSession *self)
 {
@@ -148,8 +173,9 @@ wm_session_create (const char     *db_path,
       wm_store_rollback (self->store);
       goto fail;
     }
-  wm_store_set_actor (self->store, wm_record_get_id (WM_RECORD (user)));
-  if (!wm_store_audit (self->store, "create", "database", -1, "database created", error)
+  if (!wm_store_set_principal (self->store, wm_record_get_id (WM_RECORD (user)), WM_ROLE_ADMIN,
+                               -1, error)
+      || !wm_store_audit (self->store, "create", "database", -1, "database created", error)
       || !wm_store_commit (self->store, error))
     goto fail;
 
@@ -203,7 +229,14 @@ attach_user (WmSession   *self,
                    _("Wrong username or password"));
       return FALSE;
     }
-  wm_store_set_actor (self->store, wm_record_get_id (WM_RECORD (self->user)));
+  /* From here on the store answers only what this person's role may see. */
+  if (!wm_store_set_principal (self->store, wm_record_get_id (WM_RECORD (self->user)),
+                               wm_role_from_string (self->user->role), self->user->therapist_id,
+                               error))
+    {
+      g_clear_object (&self->user);
+      return FALSE;
+    }
   return wm_store_audit (self->store, "login", "user", wm_record_get_id (WM_RECORD (self->user)),
                          "logged in", error);
 }
@@ -313,6 +346,7 @@ wm_session_add_user (WmSession      *self,
                      const char     *role,
                      gint64          therapist_id,
                      const char     *password,
+                     gboolean        must_change,
                      WmKdfStrength   strength,
                      GError        **error)
 {
@@ -330,7 +364,8 @@ wm_session_add_user (WmSession      *self,
     }
 
   user = g_object_new (WM_TYPE_USER, "username", username, "display-name", display_name,
-                       "role", role, "therapist-id", therapist_id, NULL);
+                       "role", role, "therapist-id", therapist_id,
+                       "must-change-password", must_change, NULL);
 
   /* The row is written in a transaction that commits only once the keyring holds the slot,
    * so a failure in either leaves neither. */
@@ -413,6 +448,12 @@ wm_session_change_password (WmSession      *self,
   if (!wm_keyring_change_password (self->keyring, self->user->username, old_password,
                                    new_password, strength, error))
     return FALSE;
+  if (self->user->must_change_password)
+    {
+      wm_record_set_bool (WM_RECORD (self->user), "must_change_password", FALSE);
+      if (!wm_store_save_user (self->store, self->user, error))
+        return FALSE;
+    }
   return wm_store_audit (self->store, "password", "user", wm_record_get_id (WM_RECORD (self->user)),
                          "password changed", error);
 }
@@ -421,6 +462,7 @@ gboolean
 wm_session_reset_password (WmSession      *self,
                            const char     *username,
                            const char     *new_password,
+                           gboolean        must_change,
                            WmKdfStrength   strength,
                            GError        **error)
 {
@@ -440,10 +482,39 @@ wm_session_reset_password (WmSession      *self,
   if (!wm_keyring_reset_password (self->keyring, self->data_key, username, new_password,
                                   strength, error))
     return FALSE;
-  /* Whoever set it knows it: the user must choose their own at next login. */
-  wm_record_set_bool (WM_RECORD (user), "must_change_password", TRUE);
+  /* Whoever set it knows it: normally the user must choose their own at next login. */
+  wm_record_set_bool (WM_RECORD (user), "must_change_password", must_change);
   if (!wm_store_save_user (self->store, user, error))
     return FALSE;
   return wm_store_audit (self->store, "password-reset", "user", wm_record_get_id (WM_RECORD (user)),
                          "password reset by an administrator", error);
+}
+
+gboolean
+wm_session_set_user_disabled (WmSession  *self,
+                              const char *username,
+                              gboolean    disabled,
+                              GError    **error)
+{
+  g_autoptr(WmUser) user = NULL;
+
+  g_return_val_if_fail (WM_IS_SESSION (self), FALSE);
+
+  if (!require_admin (self, error))
+    return FALSE;
+  if (disabled && self->user != NULL && g_strcmp0 (self->user->username, username) == 0)
+    {
+      g_set_error (error, WM_SESSION_ERROR, WM_SESSION_ERROR_FAILED,
+                   _("username: you cannot disable yourself"));
+      return FALSE;
+    }
+  user = wm_store_find_user (self->store, username, NULL);
+  if (user == NULL || !wm_session_user_has_key (self, username))
+    {
+      g_set_error (error, WM_SESSION_ERROR, WM_SESSION_ERROR_FAILED,
+                   _("username: there is no user “%s”"), username);
+      return FALSE;
+    }
+  wm_record_set_bool (WM_RECORD (user), "disabled", disabled);
+  return wm_store_save_user (self->store, user, error);
 }

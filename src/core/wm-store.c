@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "wm-audit.h"
+#include "wm-csv.h"
 #include "wm-letter.h"
 #include "wm-store.h"
 #include "wm-vocab.h"
@@ -31,6 +32,8 @@ struct _WmStore
   GHashTable *statements; /* SQL text → sqlite3_stmt* */
   GHashTable *record_sql; /* "insert:<table>" etc. → SQL text */
   gint64 actor;
+  WmRole role;            /* the principal: what this handle may see and do */
+  gint64 therapist_id;    /* the principal's therapist record (THERAPIST), else -1 */
   guint tx_depth;
   gboolean tx_failed;
   GArray *pending_changes; /* PendingChange, announced once the transaction commits */
@@ -769,6 +772,113 @@ wm_store_get_actor (WmStore *self)
   return self->actor;
 }
 
+WmRole
+wm_role_from_string (const char *role)
+{
+  if (g_strcmp0 (role, "admin") == 0)
+    return WM_ROLE_ADMIN;
+  if (g_strcmp0 (role, "coordinator") == 0)
+    return WM_ROLE_COORDINATOR;
+  return WM_ROLE_THERAPIST;
+}
+
+gboolean
+wm_store_set_principal (WmStore  *self,
+                        gint64    user_id,
+                        WmRole    role,
+                        gint64    therapist_id,
+                        GError  **error)
+{
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+
+  /* A handle only ever narrows: code holding a therapist's store cannot widen it. */
+  if (self->role != WM_ROLE_SYSTEM)
+    {
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_PERMISSION,
+                   _("The person using this database is already set"));
+      return FALSE;
+    }
+  if (role == WM_ROLE_THERAPIST && therapist_id <= 0)
+    {
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_PERMISSION,
+                   _("therapist_id: a therapist user must be linked to a therapist record"));
+      return FALSE;
+    }
+  self->actor = user_id < 0 ? -1 : user_id;
+  self->role = role;
+  self->therapist_id = role == WM_ROLE_THERAPIST ? therapist_id : -1;
+  return TRUE;
+}
+
+WmRole
+wm_store_get_role (WmStore *self)
+{
+  g_return_val_if_fail (WM_IS_STORE (self), WM_ROLE_THERAPIST);
+  return self->role;
+}
+
+gint64
+wm_store_get_principal_therapist (WmStore *self)
+{
+  g_return_val_if_fail (WM_IS_STORE (self), -1);
+  return self->therapist_id;
+}
+
+/* Permission checks. Each names what was refused, never any data. */
+static gboolean
+deny (GError     **error,
+      const char  *what)
+{
+  g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_PERMISSION,
+               _("Permission denied: your role may not %s"), what);
+  return FALSE;
+}
+
+static gboolean
+require_admin (WmStore     *self,
+               const char  *what,
+               GError     **error)
+{
+  if (self->role == WM_ROLE_SYSTEM || self->role == WM_ROLE_ADMIN)
+    return TRUE;
+  return deny (error, what);
+}
+
+static gboolean
+require_staff (WmStore     *self,
+               const char  *what,
+               GError     **error)
+{
+  if (self->role != WM_ROLE_THERAPIST)
+    return TRUE;
+  return deny (error, what);
+}
+
+/* Whether the principal may see @case_id: staff see every case, a therapist only those with a
+ * referral to their own record. A case they may not see reads as not found, so a therapist
+ * cannot even learn which references exist. */
+static gboolean
+may_see_case (WmStore  *self,
+              gint64    case_id,
+              GError  **error)
+{
+  sqlite3_stmt *stmt;
+  gboolean found;
+
+  if (self->role != WM_ROLE_THERAPIST)
+    return TRUE;
+  stmt = prepare (self, "SELECT 1 FROM referrals WHERE case_id = ? AND therapist_id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, case_id);
+  sqlite3_bind_int64 (stmt, 2, self->therapist_id);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  if (!found)
+    g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_NOT_FOUND, _("No such case"));
+  return found;
+}
+
 static void
 wm_store_finalize (GObject *object)
 {
@@ -808,6 +918,8 @@ wm_store_init (WmStore *self)
   self->record_sql = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->pending_changes = g_array_new (FALSE, FALSE, sizeof (PendingChange));
   self->actor = -1;
+  self->role = WM_ROLE_SYSTEM;
+  self->therapist_id = -1;
 }
 
 /* Maintenance */
@@ -2834,4 +2946,275 @@ wm_store_record_letter (WmStore         *self,
 fail:
   wm_store_rollback (self);
   return FALSE;
+}
+
+/* The audit log viewer */
+
+void
+wm_audit_entry_free (WmAuditEntry *entry)
+{
+  if (entry == NULL)
+    return;
+  g_free (entry->at);
+  g_free (entry->username);
+  g_free (entry->action);
+  g_free (entry->entity);
+  g_free (entry->record);
+  g_free (entry->summary);
+  g_free (entry);
+}
+
+/* Binds an optional filter: NULL (no filter) stays NULL in SQL, so one cached statement
+ * serves every combination. */
+static void
+bind_optional_text (sqlite3_stmt *stmt,
+                    int           index,
+                    const char   *value)
+{
+  if (value == NULL)
+    sqlite3_bind_null (stmt, index);
+  else
+    sqlite3_bind_text (stmt, index, value, -1, SQLITE_TRANSIENT);
+}
+
+GPtrArray *
+wm_store_query_audit (WmStore             *self,
+                      const WmAuditQuery  *query,
+                      GError             **error)
+{
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) wm_audit_entry_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (WM_IS_STORE (self), NULL);
+  g_return_val_if_fail (query != NULL, NULL);
+
+  if (!require_admin (self, _("read the audit log"), error))
+    return NULL;
+
+  stmt = prepare (self,
+                  "SELECT * FROM ("
+                  " SELECT a.id, a.at, a.user_id, u.username, a.action, a.entity, a.entity_id,"
+                  "  CASE a.entity"
+                  "   WHEN 'case' THEN (SELECT reference FROM cases WHERE id = a.entity_id)"
+                  "   WHEN 'user' THEN (SELECT username FROM users WHERE id = a.entity_id)"
+                  "   WHEN 'therapist' THEN (SELECT trim(coalesce(given_name, '') || ' ' ||"
+                  "     coalesce(family_name, '')) FROM therapists WHERE id = a.entity_id)"
+                  "  END AS record,"
+                  "  a.summary"
+                  " FROM audit_log a LEFT JOIN users u ON u.id = a.user_id"
+                  " WHERE (?1 IS NULL OR (?1 = '' AND a.user_id IS NULL) OR u.username = ?1)"
+                  "  AND (?2 IS NULL OR a.action = ?2)"
+                  "  AND (?3 IS NULL OR a.entity = ?3)"
+                  "  AND (?4 IS NULL OR a.at >= ?4)"
+                  "  AND (?5 IS NULL OR a.at < date(?5, '+1 day')))"
+                  " WHERE ?6 IS NULL"
+                  "  OR instr(lower(coalesce(record, '') || ' ' || coalesce(summary, '')),"
+                  "           lower(?6)) > 0"
+                  " ORDER BY id DESC LIMIT ?7",
+                  error);
+  if (stmt == NULL)
+    return NULL;
+  bind_optional_text (stmt, 1, query->username);
+  bind_optional_text (stmt, 2, query->action);
+  bind_optional_text (stmt, 3, query->entity);
+  bind_optional_text (stmt, 4, query->since);
+  bind_optional_text (stmt, 5, query->until);
+  bind_optional_text (stmt, 6, query->text != NULL && *query->text != '\0' ? query->text : NULL);
+  sqlite3_bind_int64 (stmt, 7, query->limit > 0 ? (gint64) query->limit : -1);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      WmAuditEntry *entry = g_new0 (WmAuditEntry, 1);
+
+      entry->id = sqlite3_column_int64 (stmt, 0);
+      entry->at = dup_column_text (stmt, 1);
+      entry->user_id = sqlite3_column_type (stmt, 2) == SQLITE_NULL
+                         ? -1 : sqlite3_column_int64 (stmt, 2);
+      entry->username = dup_column_text (stmt, 3);
+      entry->action = dup_column_text (stmt, 4);
+      entry->entity = dup_column_text (stmt, 5);
+      entry->entity_id = sqlite3_column_type (stmt, 6) == SQLITE_NULL
+                           ? -1 : sqlite3_column_int64 (stmt, 6);
+      entry->record = dup_column_text (stmt, 7);
+      entry->summary = dup_column_text (stmt, 8);
+      g_ptr_array_add (entries, entry);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sql_error (self, error);
+      return NULL;
+    }
+  return g_steal_pointer (&entries);
+}
+
+gboolean
+wm_store_export_audit_csv (WmStore             *self,
+                           const WmAuditQuery  *query,
+                           GOutputStream       *out,
+                           GError             **error)
+{
+  static const char * const header[] = {
+    "id", "at", "user", "action", "entity", "entity_id", "record", "summary",
+  };
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GString) csv = g_string_new (NULL);
+  g_autofree char *summary = NULL;
+
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (G_IS_OUTPUT_STREAM (out), FALSE);
+
+  entries = wm_store_query_audit (self, query, error);
+  if (entries == NULL)
+    return FALSE;
+
+  wm_csv_append_row (csv, header, G_N_ELEMENTS (header), TRUE);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      WmAuditEntry *e = g_ptr_array_index (entries, i);
+      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, e->id);
+      g_autofree char *entity_id = e->entity_id >= 0
+                                     ? g_strdup_printf ("%" G_GINT64_FORMAT, e->entity_id) : NULL;
+      const char *fields[] = {
+        id, e->at, e->username, e->action, e->entity, entity_id, e->record, e->summary,
+      };
+
+      wm_csv_append_row (csv, fields, G_N_ELEMENTS (fields), TRUE);
+    }
+  if (!g_output_stream_write_all (out, csv->str, csv->len, NULL, NULL, error))
+    return FALSE;
+  summary = g_strdup_printf ("audit log exported (%u rows)", entries->len);
+  return wm_store_audit (self, "export", "audit", -1, summary, error);
+}
+
+/* A therapist's own cases */
+
+void
+wm_therapist_case_free (WmTherapistCase *item)
+{
+  if (item == NULL)
+    return;
+  g_free (item->reference);
+  g_free (item->referral_state);
+  g_free (item->sent_at);
+  g_free (item->first_contact_at);
+  g_free (item->case_status);
+  g_free (item->category);
+  g_free (item->town);
+  g_free (item->display_name);
+  g_free (item);
+}
+
+int
+wm_store_get_no_contact_days (WmStore *self)
+{
+  g_autofree char *value = wm_store_get_setting (self, "referral.no-contact-days");
+  gint64 days;
+
+  if (value != NULL && g_ascii_string_to_signed (value, 10, 1, 365, &days, NULL))
+    return (int) days;
+  return 7;
+}
+
+static int
+therapist_case_rank (const WmTherapistCase *item)
+{
+  if (g_strcmp0 (item->referral_state, "sent") == 0
+      || g_strcmp0 (item->referral_state, "accepted") == 0)
+    return 0;
+  if (g_strcmp0 (item->referral_state, "first-contact") == 0)
+    return 1;
+  return 2;
+}
+
+static int
+compare_therapist_cases (gconstpointer a,
+                         gconstpointer b)
+{
+  const WmTherapistCase *x = *(WmTherapistCase * const *) a;
+  const WmTherapistCase *y = *(WmTherapistCase * const *) b;
+  int rx = therapist_case_rank (x), ry = therapist_case_rank (y);
+
+  if (rx != ry)
+    return rx < ry ? -1 : 1;
+  if (rx == 0 && x->days_to_deadline != y->days_to_deadline)
+    return x->days_to_deadline < y->days_to_deadline ? -1 : 1;
+  /* Otherwise the newest referral first. */
+  return -g_strcmp0 (x->sent_at, y->sent_at);
+}
+
+GPtrArray *
+wm_store_list_therapist_cases (WmStore  *self,
+                               gint64    therapist_id,
+                               GError  **error)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) wm_therapist_case_free);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  int no_contact_days;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (WM_IS_STORE (self), NULL);
+
+  if (self->role == WM_ROLE_THERAPIST && therapist_id != self->therapist_id)
+    {
+      deny (error, _("see another therapist’s cases"));
+      return NULL;
+    }
+  no_contact_days = wm_store_get_no_contact_days (self);
+
+  stmt = prepare (self,
+                  "SELECT c.id, r.id, c.reference, r.state, r.sent_at, r.first_contact_at,"
+                  " c.status, c.category, cl.town,"
+                  " coalesce(cl.preferred_name, cl.given_name), cl.family_name, c.urgent,"
+                  " c.risk_safeguarding OR c.risk_self_harm"
+                  " FROM referrals r JOIN cases c ON c.id = r.case_id"
+                  " JOIN clients cl ON cl.id = c.client_id"
+                  " WHERE r.therapist_id = ?"
+                  "  AND r.state IN ('sent', 'accepted', 'first-contact', 'ended')",
+                  error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, therapist_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      WmTherapistCase *item = g_new0 (WmTherapistCase, 1);
+      const char *given = (const char *) sqlite3_column_text (stmt, 9);
+      const char *family = (const char *) sqlite3_column_text (stmt, 10);
+
+      item->case_id = sqlite3_column_int64 (stmt, 0);
+      item->referral_id = sqlite3_column_int64 (stmt, 1);
+      item->reference = dup_column_text (stmt, 2);
+      item->referral_state = dup_column_text (stmt, 3);
+      item->sent_at = dup_column_text (stmt, 4);
+      item->first_contact_at = dup_column_text (stmt, 5);
+      item->case_status = dup_column_text (stmt, 6);
+      item->category = dup_column_text (stmt, 7);
+      item->town = dup_column_text (stmt, 8);
+      item->display_name = g_strstrip (g_strjoin (" ", given ? given : "", family ? family : "",
+                                                  NULL));
+      item->urgent = sqlite3_column_int (stmt, 11) != 0;
+      item->risk = sqlite3_column_int (stmt, 12) != 0;
+      item->days_to_deadline = G_MAXINT;
+      if (therapist_case_rank (item) == 0 && item->sent_at != NULL)
+        {
+          g_autoptr(GDateTime) sent = g_date_time_new_from_iso8601 (item->sent_at, NULL);
+
+          if (sent != NULL)
+            {
+              gint64 waited = g_date_time_difference (now, sent) / G_TIME_SPAN_DAY;
+
+              item->days_to_deadline = no_contact_days - (int) waited;
+            }
+        }
+      g_ptr_array_add (items, item);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sql_error (self, error);
+      return NULL;
+    }
+  g_ptr_array_sort (items, compare_therapist_cases);
+  return g_steal_pointer (&items);
 }

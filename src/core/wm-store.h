@@ -33,7 +33,27 @@ typedef enum
   WM_STORE_ERROR_TOO_NEW,       /* written by a newer Waymark */
   WM_STORE_ERROR_BUSY,
   WM_STORE_ERROR_CORRUPT,
+  WM_STORE_ERROR_PERMISSION,    /* the principal's role may not do this */
 } WmStoreError;
+
+/* Who is acting, and so what they may see and do. Enforced here, in the store, on every
+ * query: the GUI only hides what the store would refuse anyway.
+ *  - SYSTEM: a store opened with the raw key (tools, tests, the recovery key): everything.
+ *  - ADMIN: everything, including users, settings, letter templates and the audit log.
+ *  - COORDINATOR: all cases and therapists; no users, settings, templates or audit log.
+ *  - THERAPIST: only cases with a referral to their own therapist record; may add notes,
+ *    move their own referrals (accept, decline, first contact, end); cannot list therapists,
+ *    match, refer, print letters, back up, import or export. */
+typedef enum
+{
+  WM_ROLE_SYSTEM,
+  WM_ROLE_ADMIN,
+  WM_ROLE_COORDINATOR,
+  WM_ROLE_THERAPIST,
+} WmRole;
+
+/* "admin", "coordinator", "therapist" to a role; anything else is THERAPIST, the narrowest. */
+WmRole       wm_role_from_string           (const char       *role);
 
 typedef enum
 {
@@ -60,6 +80,18 @@ int          wm_store_get_schema_version   (WmStore          *self);
 void         wm_store_set_actor            (WmStore          *self,
                                             gint64            user_id);
 gint64       wm_store_get_actor            (WmStore          *self);
+
+/* Binds the logged-in person to this handle (WmSession does it right after unlock). It can
+ * only narrow: once a non-system principal is set, a later call fails with PERMISSION.
+ * @therapist_id is the user's therapist record (THERAPIST role), else -1. */
+gboolean     wm_store_set_principal        (WmStore          *self,
+                                            gint64            user_id,
+                                            WmRole            role,
+                                            gint64            therapist_id,
+                                            GError          **error);
+WmRole       wm_store_get_role             (WmStore          *self);
+/* The principal's therapist record, or -1. */
+gint64       wm_store_get_principal_therapist (WmStore       *self);
 
 /* Groups several changes into one all-or-nothing transaction (imports). Nests. */
 gboolean     wm_store_begin                (WmStore          *self,
@@ -253,6 +285,77 @@ gboolean     wm_store_record_letter        (WmStore          *self,
                                             const char       *template_name,
                                             WmLetterOutput    output,
                                             GError          **error);
+
+/* The audit log, for the administrator's viewer (ADMIN and SYSTEM only). */
+typedef struct
+{
+  const char *username;      /* NULL: anyone; "" : the system */
+  const char *action;        /* NULL: any ("create", "update", "view", "referral", "letter"...) */
+  const char *entity;        /* NULL: any ("case", "therapist", "user", "setting", ...) */
+  const char *since;         /* "YYYY-MM-DD" inclusive, NULL: no lower bound */
+  const char *until;         /* "YYYY-MM-DD" inclusive, NULL: no upper bound */
+  const char *text;          /* substring of the record label or summary; NULL: any */
+  guint limit;               /* 0: no limit; newest first */
+} WmAuditQuery;
+
+typedef struct
+{
+  gint64 id;
+  char *at;                  /* ISO 8601 UTC */
+  gint64 user_id;            /* -1: the system */
+  char *username;            /* NULL: the system */
+  char *action;
+  char *entity;
+  gint64 entity_id;          /* -1: none */
+  char *record;              /* a label for the record: a case reference, a username, a
+                              * therapist's name, a setting key; NULL when none */
+  char *summary;
+} WmAuditEntry;
+
+void         wm_audit_entry_free           (WmAuditEntry     *entry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WmAuditEntry, wm_audit_entry_free)
+
+/* Of WmAuditEntry, newest first. */
+GPtrArray   *wm_store_query_audit          (WmStore            *self,
+                                            const WmAuditQuery *query,
+                                            GError            **error);
+/* The entries as CSV (header: id,at,user,action,entity,entity_id,record,summary). The export
+ * itself is written to the audit log. */
+gboolean     wm_store_export_audit_csv     (WmStore            *self,
+                                            const WmAuditQuery *query,
+                                            GOutputStream      *out,
+                                            GError            **error);
+
+/* A therapist's referred cases, what they must act on first at the top (ADMIN, COORDINATOR,
+ * SYSTEM: any therapist; THERAPIST: only their own). */
+typedef struct
+{
+  gint64 case_id;
+  gint64 referral_id;
+  char *reference;
+  char *referral_state;      /* sent, accepted, first-contact, ended, declined, no-contact */
+  char *sent_at;             /* ISO 8601 */
+  char *first_contact_at;    /* NULL until contact */
+  char *case_status;
+  char *category;
+  char *town;
+  char *display_name;
+  gboolean urgent;
+  gboolean risk;
+  /* Days left before the no-contact deadline (sent_at + no-contact days) for a referral still
+   * waiting for first contact; negative when overdue; G_MAXINT when not applicable. */
+  int days_to_deadline;
+} WmTherapistCase;
+
+void         wm_therapist_case_free        (WmTherapistCase  *item);
+/* Open referrals (sent, accepted) waiting for contact first, nearest deadline first; then
+ * those in contact (first-contact); then ended ones, newest first. */
+GPtrArray   *wm_store_list_therapist_cases (WmStore          *self,
+                                            gint64            therapist_id,
+                                            GError          **error);
+/* The organisation's "referral.no-contact-days" setting (default 7): days a client may wait
+ * for first contact before the referral should be chased or marked "no contact". */
+int          wm_store_get_no_contact_days  (WmStore          *self);
 
 /* Matching: every therapist with their open referrals and specialisms, in one query. */
 WmMatchSnapshot *wm_store_load_match_snapshot (WmStore        *self,

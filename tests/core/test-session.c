@@ -131,10 +131,10 @@ test_remove_user_rekeys (Fixture       *f,
   WmStore *store;
 
   s = create_db (f, &old_recovery);
-  g_assert_true (wm_session_add_user (s, "coord", "Cora", "coordinator", -1, "coordinator pass",
+  g_assert_true (wm_session_add_user (s, "coord", "Cora", "coordinator", -1, "coordinator pass", FALSE,
                                       WM_KDF_MIN, &error));
   g_assert_no_error (error);
-  g_assert_true (wm_session_add_user (s, "leaver", "Lee", "coordinator", -1, "leaver pass",
+  g_assert_true (wm_session_add_user (s, "leaver", "Lee", "coordinator", -1, "leaver pass", FALSE,
                                       WM_KDF_MIN, &error));
   g_assert_no_error (error);
   g_clear_object (&s);
@@ -197,12 +197,12 @@ test_passwords (Fixture       *f,
   g_autoptr(WmSession) check = NULL;
   g_autoptr(WmUser) user = NULL;
 
-  g_assert_true (wm_session_add_user (s, "coord", NULL, "coordinator", -1, "first password",
+  g_assert_true (wm_session_add_user (s, "coord", NULL, "coordinator", -1, "first password", FALSE,
                                       WM_KDF_MIN, &error));
   g_assert_true (wm_session_change_password (s, "correct horse battery", "new admin password",
                                              WM_KDF_MIN, &error));
   g_assert_no_error (error);
-  g_assert_true (wm_session_reset_password (s, "coord", "temporary one", WM_KDF_MIN, &error));
+  g_assert_true (wm_session_reset_password (s, "coord", "temporary one", TRUE, WM_KDF_MIN, &error));
   g_assert_no_error (error);
   g_clear_object (&s);
 
