@@ -631,21 +631,11 @@ salutation (WmTherapist *t)
 static char *
 coordinator_name (WmStore *store)
 {
-  gint64 actor = wm_store_get_actor (store);
+  char *name = wm_store_dup_actor_name (store);
 
-  if (actor >= 0)
-    {
-      g_autoptr(GListModel) users = wm_store_list_users (store, NULL);
-
-      for (guint i = 0; users != NULL && i < g_list_model_get_n_items (users); i++)
-        {
-          g_autoptr(WmUser) user = g_list_model_get_item (users, i);
-
-          if (wm_record_get_id (WM_RECORD (user)) == actor)
-            return g_strdup (has_text (user->display_name) ? user->display_name
-                                                           : user->username);
-        }
-    }
+  if (has_text (name))
+    return name;
+  g_free (name);
   return get_setting (store, "org.signatory");
 }
 

@@ -450,9 +450,9 @@ wm_session_change_password (WmSession      *self,
     return FALSE;
   if (self->user->must_change_password)
     {
-      wm_record_set_bool (WM_RECORD (self->user), "must_change_password", FALSE);
-      if (!wm_store_save_user (self->store, self->user, error))
+      if (!wm_store_mark_password_changed (self->store, error))
         return FALSE;
+      wm_record_set_bool (WM_RECORD (self->user), "must_change_password", FALSE);
     }
   return wm_store_audit (self->store, "password", "user", wm_record_get_id (WM_RECORD (self->user)),
                          "password changed", error);

@@ -857,6 +857,10 @@ require_staff (WmStore     *self,
 /* Whether the principal may see @case_id: staff see every case, a therapist only those with a
  * referral to their own record. A case they may not see reads as not found, so a therapist
  * cannot even learn which references exist. */
+/* The referral states that let a therapist see a case: a live referral, or one they worked
+ * on. A referral they declined, or that never reached the client, shows them nothing more. */
+#define THERAPIST_REFERRAL_STATES "('sent', 'accepted', 'first-contact', 'ended')"
+
 static gboolean
 may_see_case (WmStore  *self,
               gint64    case_id,
@@ -867,7 +871,8 @@ may_see_case (WmStore  *self,
 
   if (self->role != WM_ROLE_THERAPIST)
     return TRUE;
-  stmt = prepare (self, "SELECT 1 FROM referrals WHERE case_id = ? AND therapist_id = ?", error);
+  stmt = prepare (self, "SELECT 1 FROM referrals WHERE case_id = ? AND therapist_id = ?"
+                        " AND state IN " THERAPIST_REFERRAL_STATES, error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, case_id);
@@ -933,6 +938,9 @@ wm_store_rekey (WmStore       *self,
   g_return_val_if_fail (new_key != NULL, FALSE);
   g_return_val_if_fail (self->tx_depth == 0, FALSE);
 
+  if (!require_admin (self, _("re-key the database"), error))
+    return FALSE;
+
   /* Statements hold pages of the old key's cipher context; drop them first. */
   g_hash_table_remove_all (self->statements);
   if (!apply_key (self, "rekey", new_key, error))
@@ -978,6 +986,9 @@ wm_store_verify_audit (WmStore  *self,
   int rc;
 
   g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+
+  if (!require_admin (self, _("verify the audit log"), error))
+    return FALSE;
 
   stmt = prepare (self, "SELECT id, at, user_id, action, entity, entity_id, summary,"
                         " prev_hash, hash FROM audit_log ORDER BY id", error);
@@ -1034,6 +1045,9 @@ wm_store_backup (WmStore     *self,
   gboolean ok = FALSE;
 
   g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+
+  if (!require_staff (self, _("back up the database"), error))
+    return FALSE;
 
   if (g_file_test (dest_path, G_FILE_TEST_EXISTS))
     {
@@ -1096,6 +1110,9 @@ wm_store_set_setting (WmStore     *self,
   g_autofree char *summary = NULL;
 
   g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+
+  if (!require_admin (self, _("change the organisation’s settings"), error))
+    return FALSE;
 
   if (!wm_store_begin (self, error))
     return FALSE;
@@ -1408,7 +1425,7 @@ wm_store_save_user (WmStore  *self,
   g_return_val_if_fail (WM_IS_STORE (self), FALSE);
   g_return_val_if_fail (WM_IS_USER (user), FALSE);
 
-  if (!wm_user_check (user, error))
+  if (!require_admin (self, _("manage users"), error) || !wm_user_check (user, error))
     return FALSE;
   is_new = wm_record_get_id (WM_RECORD (user)) == 0;
   if (is_new && user->created_at == NULL)
@@ -1441,14 +1458,29 @@ wm_store_find_user (WmStore     *self,
                     GError     **error)
 {
   g_return_val_if_fail (WM_IS_STORE (self), NULL);
+  if (self->role != WM_ROLE_SYSTEM && self->role != WM_ROLE_ADMIN)
+    {
+      g_autoptr(WmUser) user = (WmUser *) read_record (self, WM_TYPE_USER, "username = ?", 0,
+                                                       username, error);
+
+      /* Anyone may read their own account, and only that. */
+      if (user != NULL && wm_record_get_id (WM_RECORD (user)) != self->actor)
+        {
+          deny (error, _("manage users"));
+          return NULL;
+        }
+      return g_steal_pointer (&user);
+    }
   return (WmUser *) read_record (self, WM_TYPE_USER, "username = ?", 0, username, error);
 }
 
+/* @arg and @arg2 are bound to the first and second parameter of @tail when ≥ 0. */
 static GListModel *
 list_records (WmStore     *self,
               GType        type,
               const char  *tail,
               gint64       arg,
+              gint64       arg2,
               GError     **error)
 {
   g_autoptr(WmRecordClass) klass = g_type_class_ref (type);
@@ -1463,6 +1495,8 @@ list_records (WmStore     *self,
     return NULL;
   if (arg >= 0)
     sqlite3_bind_int64 (stmt, 1, arg);
+  if (arg2 >= 0)
+    sqlite3_bind_int64 (stmt, 2, arg2);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       WmRecord *record = g_object_new (type, NULL);
@@ -1485,7 +1519,9 @@ wm_store_list_users (WmStore  *self,
                      GError  **error)
 {
   g_return_val_if_fail (WM_IS_STORE (self), NULL);
-  return list_records (self, WM_TYPE_USER, "ORDER BY username", -1, error);
+  if (!require_admin (self, _("manage users"), error))
+    return NULL;
+  return list_records (self, WM_TYPE_USER, "ORDER BY username", -1, -1, error);
 }
 
 gboolean
@@ -1498,7 +1534,7 @@ wm_store_delete_user (WmStore  *self,
   g_return_val_if_fail (WM_IS_STORE (self), FALSE);
 
   /* The row stays, disabled, so the audit log and case events keep a name to point at. */
-  if (!wm_store_begin (self, error))
+  if (!require_admin (self, _("manage users"), error) || !wm_store_begin (self, error))
     return FALSE;
   stmt = prepare (self, "UPDATE users SET disabled = 1 WHERE id = ?", error);
   if (stmt == NULL)
@@ -1518,6 +1554,53 @@ wm_store_delete_user (WmStore  *self,
 fail:
   wm_store_rollback (self);
   return FALSE;
+}
+
+gboolean
+wm_store_mark_password_changed (WmStore  *self,
+                                GError  **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+
+  if (self->actor < 0)
+    return TRUE;
+  if (!wm_store_begin (self, error))
+    return FALSE;
+  stmt = prepare (self, "UPDATE users SET must_change_password = 0 WHERE id = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, self->actor);
+  if (!step_done (self, stmt, error)
+      || !audit (self, NULL, "update", "user", self->actor, "chose own password", error))
+    goto fail;
+  return wm_store_commit (self, error);
+
+fail:
+  wm_store_rollback (self);
+  return FALSE;
+}
+
+char *
+wm_store_dup_actor_name (WmStore *self)
+{
+  sqlite3_stmt *stmt;
+  char *name = NULL;
+
+  g_return_val_if_fail (WM_IS_STORE (self), NULL);
+
+  if (self->actor < 0)
+    return NULL;
+  stmt = prepare (self, "SELECT coalesce(nullif(display_name, ''), username) FROM users"
+                        " WHERE id = ?", NULL);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, self->actor);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    name = dup_column_text (stmt, 0);
+  sqlite3_reset (stmt);
+  return name;
 }
 
 /* Therapists */
@@ -1589,7 +1672,7 @@ wm_store_save_therapist (WmStore      *self,
   g_return_val_if_fail (WM_IS_STORE (self), FALSE);
   g_return_val_if_fail (WM_IS_THERAPIST (therapist), FALSE);
 
-  if (!wm_therapist_check (therapist, error))
+  if (!require_staff (self, _("edit therapists"), error) || !wm_therapist_check (therapist, error))
     return FALSE;
   is_new = wm_record_get_id (WM_RECORD (therapist)) == 0;
 
@@ -1650,6 +1733,12 @@ wm_store_get_therapist (WmStore  *self,
   g_autoptr(WmTherapist) therapist = NULL;
 
   g_return_val_if_fail (WM_IS_STORE (self), NULL);
+  /* A therapist may read their own record, no one else's. */
+  if (self->role == WM_ROLE_THERAPIST && id != self->therapist_id)
+    {
+      deny (error, _("read other therapists’ records"));
+      return NULL;
+    }
   therapist = (WmTherapist *) read_record (self, WM_TYPE_THERAPIST, "id = ?", id, NULL, error);
   if (therapist == NULL || !read_specialisms (self, therapist, error))
     return NULL;
@@ -1664,6 +1753,8 @@ wm_store_find_therapist (WmStore     *self,
   g_autoptr(WmTherapist) therapist = NULL;
 
   g_return_val_if_fail (WM_IS_STORE (self), NULL);
+  if (!require_staff (self, _("read the therapist directory"), error))
+    return NULL;
   therapist = (WmTherapist *) read_record (self, WM_TYPE_THERAPIST, "external_id = ?", 0,
                                            external_id, error);
   if (therapist == NULL || !read_specialisms (self, therapist, error))
@@ -1684,7 +1775,9 @@ wm_store_list_therapists (WmStore  *self,
 
   g_return_val_if_fail (WM_IS_STORE (self), NULL);
 
-  list = list_records (self, WM_TYPE_THERAPIST, "ORDER BY family_name, given_name, id", -1,
+  if (!require_staff (self, _("read the therapist directory"), error))
+    return NULL;
+  list = list_records (self, WM_TYPE_THERAPIST, "ORDER BY family_name, given_name, id", -1, -1,
                        error);
   if (list == NULL)
     return NULL;
@@ -1746,10 +1839,29 @@ count_rows (WmStore    *self,
   return n;
 }
 
+/* The same, with the principal's therapist record bound to the one parameter. */
+static gint64
+count_rows_for_therapist (WmStore    *self,
+                          const char *sql)
+{
+  sqlite3_stmt *stmt = prepare (self, sql, NULL);
+  gint64 n = -1;
+
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_int64 (stmt, 1, self->therapist_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return n;
+}
+
 gint64
 wm_store_count_therapists (WmStore *self)
 {
   g_return_val_if_fail (WM_IS_STORE (self), -1);
+  if (self->role == WM_ROLE_THERAPIST)
+    return count_rows_for_therapist (self, "SELECT count(*) FROM therapists WHERE id = ?");
   return count_rows (self, "SELECT count(*) FROM therapists");
 }
 
@@ -1885,7 +1997,7 @@ wm_store_save_case (WmStore  *self,
   g_return_val_if_fail (WM_IS_STORE (self), FALSE);
   g_return_val_if_fail (WM_IS_CASE (kase), FALSE);
 
-  if (!wm_case_check (kase, error))
+  if (!require_staff (self, _("create or edit cases"), error) || !wm_case_check (kase, error))
     return FALSE;
   is_new = wm_record_get_id (record) == 0;
 
@@ -2003,6 +2115,7 @@ view_case (WmStore     *self,
     return NULL;
   kase = read_case (self, where, id, reference, error);
   if (kase == NULL
+      || !may_see_case (self, wm_record_get_id (WM_RECORD (kase)), error)
       || !audit (self, NULL, "view", "case", wm_record_get_id (WM_RECORD (kase)), "case opened",
                  error))
     {
@@ -2062,7 +2175,7 @@ wm_store_set_case_status (WmStore     *self,
   g_return_val_if_fail (WM_IS_STORE (self), FALSE);
   g_return_val_if_fail (WM_IS_CASE (kase), FALSE);
 
-  if (!wm_store_begin (self, error))
+  if (!require_staff (self, _("change a case’s status"), error) || !wm_store_begin (self, error))
     return FALSE;
 
   /* Check against the stored status, not the caller's copy, which may be stale. */
@@ -2123,6 +2236,10 @@ gint64
 wm_store_count_cases (WmStore *self)
 {
   g_return_val_if_fail (WM_IS_STORE (self), -1);
+  if (self->role == WM_ROLE_THERAPIST)
+    return count_rows_for_therapist (self, "SELECT count(DISTINCT case_id) FROM referrals"
+                                           " WHERE therapist_id = ?"
+                                           " AND state IN " THERAPIST_REFERRAL_STATES);
   return count_rows (self, "SELECT count(*) FROM cases");
 }
 
@@ -2144,7 +2261,7 @@ wm_store_add_case_event (WmStore     *self,
                    _("kind: “%s” is not a kind of case event"), kind);
       return FALSE;
     }
-  if (!wm_store_begin (self, error))
+  if (!may_see_case (self, case_id, error) || !wm_store_begin (self, error))
     return FALSE;
   summary = g_strdup_printf ("%s added", kind);
   if (!insert_event (self, case_id, now, kind, body, error)
@@ -2168,8 +2285,10 @@ wm_store_list_case_events (WmStore  *self,
                            GError  **error)
 {
   g_return_val_if_fail (WM_IS_STORE (self), NULL);
+  if (!may_see_case (self, case_id, error))
+    return NULL;
   return list_records (self, WM_TYPE_CASE_EVENT, "WHERE case_id = ? ORDER BY id DESC",
-                       case_id, error);
+                       case_id, -1, error);
 }
 
 /* Referrals */
@@ -2193,7 +2312,7 @@ wm_store_create_referral (WmStore     *self,
 
   g_return_val_if_fail (WM_IS_STORE (self), NULL);
 
-  if (!wm_store_begin (self, error))
+  if (!require_staff (self, _("refer cases"), error) || !wm_store_begin (self, error))
     return NULL;
 
   therapist = wm_store_get_therapist (self, therapist_id, error);
@@ -2282,14 +2401,17 @@ wm_store_set_referral_state (WmStore     *self,
     }
   if (!wm_store_begin (self, error))
     return FALSE;
-  stmt = prepare (self, "SELECT state FROM referrals WHERE id = ?", error);
+  stmt = prepare (self, "SELECT state, therapist_id FROM referrals WHERE id = ?", error);
   if (stmt == NULL)
     goto fail;
   sqlite3_bind_int64 (stmt, 1, id);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  if (sqlite3_step (stmt) == SQLITE_ROW
+      && (self->role != WM_ROLE_THERAPIST
+          || sqlite3_column_int64 (stmt, 1) == self->therapist_id))
     current = dup_column_text (stmt, 0);
   sqlite3_reset (stmt);
-  if (current == NULL)
+  /* Checked against the stored row: the caller's copy could name any therapist. */
+  if (current == NULL || !may_see_case (self, referral->case_id, NULL))
     {
       g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_NOT_FOUND, _("No such referral"));
       goto fail;
@@ -2359,7 +2481,14 @@ wm_store_list_referrals (WmStore  *self,
                          GError  **error)
 {
   g_return_val_if_fail (WM_IS_STORE (self), NULL);
-  return list_records (self, WM_TYPE_REFERRAL, "WHERE case_id = ? ORDER BY id DESC", case_id,
+  if (!may_see_case (self, case_id, error))
+    return NULL;
+  /* A therapist sees only their own referral, not who else was asked or declined. */
+  if (self->role == WM_ROLE_THERAPIST)
+    return list_records (self, WM_TYPE_REFERRAL,
+                         "WHERE case_id = ? AND therapist_id = ? ORDER BY id DESC", case_id,
+                         self->therapist_id, error);
+  return list_records (self, WM_TYPE_REFERRAL, "WHERE case_id = ? ORDER BY id DESC", case_id, -1,
                        error);
 }
 
@@ -2422,6 +2551,9 @@ wm_store_query_case_ids (WmStore            *self,
     g_string_append (sql, " AND (c.urgent OR c.risk_safeguarding OR c.risk_self_harm)");
   if (query->only_open)
     g_string_append (sql, " AND c.status NOT IN ('closed', 'withdrawn')");
+  if (self->role == WM_ROLE_THERAPIST)
+    g_string_append (sql, " AND c.id IN (SELECT case_id FROM referrals WHERE therapist_id = ?"
+                          " AND state IN " THERAPIST_REFERRAL_STATES ")");
   g_string_append (sql, " ORDER BY c.opened_at DESC, c.id DESC");
 
   stmt = prepare (self, sql->str, error);
@@ -2433,6 +2565,8 @@ wm_store_query_case_ids (WmStore            *self,
     sqlite3_bind_text (stmt, p++, query->status, -1, SQLITE_TRANSIENT);
   if (query->category != NULL)
     sqlite3_bind_text (stmt, p++, query->category, -1, SQLITE_TRANSIENT);
+  if (self->role == WM_ROLE_THERAPIST)
+    sqlite3_bind_int64 (stmt, p++, self->therapist_id);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gint64 id = sqlite3_column_int64 (stmt, 0);
@@ -2488,6 +2622,9 @@ wm_store_load_case_summaries (WmStore       *self,
       WmCaseSummaryData data = { 0 };
       int rc;
 
+      /* Ids come from the caller: a therapist gets nothing for a case not theirs. */
+      if (!may_see_case (self, ids[i], error))
+        return FALSE;
       sqlite3_bind_int64 (stmt, 1, ids[i]);
       rc = sqlite3_step (stmt);
       if (rc == SQLITE_ROW)
@@ -2550,6 +2687,9 @@ wm_store_load_match_snapshot (WmStore  *self,
   int rc;
 
   g_return_val_if_fail (WM_IS_STORE (self), NULL);
+
+  if (!require_staff (self, _("match cases"), error))
+    return NULL;
 
   /* Aggregates joined once rather than a subquery or a query per therapist. */
   stmt = prepare (self,
@@ -2650,6 +2790,9 @@ wm_store_load_match_history (WmStore  *self,
   sqlite3_stmt *stmt;
 
   g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+
+  if (!require_staff (self, _("match cases"), error))
+    return FALSE;
 
   stmt = prepare (self, "SELECT DISTINCT therapist_id FROM referrals"
                         " WHERE case_id = ? AND state IN ('declined', 'no-contact')"
@@ -2769,6 +2912,9 @@ wm_store_get_letter_template (WmStore     *self,
   g_return_val_if_fail (WM_IS_STORE (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
+  if (!require_staff (self, _("use letter templates"), error))
+    return NULL;
+
   stmt = prepare (self, "SELECT name, title, body, builtin, updated_at FROM letter_templates"
                         " WHERE name = ?", error);
   if (stmt == NULL)
@@ -2795,6 +2941,9 @@ wm_store_list_letter_templates (WmStore  *self,
   int rc;
 
   g_return_val_if_fail (WM_IS_STORE (self), NULL);
+
+  if (!require_staff (self, _("use letter templates"), error))
+    return NULL;
 
   list = g_ptr_array_new_with_free_func ((GDestroyNotify) wm_letter_template_free);
 
@@ -2827,6 +2976,9 @@ wm_store_save_letter_template (WmStore     *self,
   int rc;
 
   g_return_val_if_fail (WM_IS_STORE (self), FALSE);
+
+  if (!require_admin (self, _("edit letter templates"), error))
+    return FALSE;
 
   if (!wm_letter_check_template (name, title, body, error))
     return FALSE;
@@ -2878,6 +3030,9 @@ wm_store_delete_letter_template (WmStore     *self,
 
   g_return_val_if_fail (WM_IS_STORE (self), FALSE);
 
+  if (!require_admin (self, _("edit letter templates"), error))
+    return FALSE;
+
   if (!wm_store_begin (self, error))
     return FALSE;
   tmpl = wm_store_get_letter_template (self, name, error);
@@ -2919,6 +3074,9 @@ wm_store_record_letter (WmStore         *self,
 
   g_return_val_if_fail (WM_IS_STORE (self), FALSE);
   g_return_val_if_fail (template_name != NULL, FALSE);
+
+  if (!require_staff (self, _("print or export letters"), error))
+    return FALSE;
 
   if (!wm_store_begin (self, error))
     return FALSE;

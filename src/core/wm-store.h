@@ -143,6 +143,13 @@ gboolean     wm_store_delete_user          (WmStore          *self,
                                             gint64            user_id,
                                             GError          **error);
 
+/* The acting user's own account, whatever their role: their password is now one they chose
+ * (clears must_change_password). */
+gboolean     wm_store_mark_password_changed (WmStore         *self,
+                                             GError         **error);
+/* The acting user's display name (else username), e.g. to sign letters; NULL for the system. */
+char        *wm_store_dup_actor_name       (WmStore          *self);
+
 /* Therapists */
 gboolean     wm_store_save_therapist       (WmStore          *self,
                                             WmTherapist      *therapist,
