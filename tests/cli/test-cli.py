@@ -127,6 +127,25 @@ class Cli(unittest.TestCase):
         self.run_cli("verify", "--db", self.db, "--recovery-key-file", newfile)
         self.as_admin("verify")
 
+    def test_therapist_user_cannot_export(self):
+        self.init()
+        self.as_admin("import-therapists",
+                      self.write("t.csv", therapist_csv([therapist_row("T-1"),
+                                                         therapist_row("T-2")])))
+        ther_pw = self.write("ther.pw", "Lantern-Oxbow-Meadow-71\n")
+        self.as_admin("users", "add", "ash", "--role", "therapist", "--therapist", "T-1",
+                      "--new-password-file", ther_pw)
+        as_ash = ["--db", self.db, "--user", "ash", "--password-file", ther_pw]
+        out = os.path.join(self.dir, "leak.csv")
+        for args in (["export-therapists", "--output", out],
+                     ["backup", "--to", os.path.join(self.dir, "leak.waymark")],
+                     ["verify"],
+                     ["users", "list"]):
+            p = self.run_cli(*args, *as_ash, ok=False)
+            self.assertIn("Permission denied", p.stderr, args)
+        self.assertFalse(os.path.exists(out))
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "leak.waymark")))
+
     def test_import_export(self):
         self.init()
         good = self.write("good.csv", therapist_csv([therapist_row(f"T-{i}") for i in range(25)]))

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "test-util.h"
+#include "wm-login-throttle.h"
 #include "wm-session.h"
 
 typedef struct
@@ -219,6 +220,56 @@ test_passwords (Fixture       *f,
   g_assert_true (wm_session_get_user (check)->must_change_password);
 }
 
+/* Five wrong passwords in a row earn a wait, even for the right password; a later success
+ * records the failures in the audit log. */
+static void
+test_failed_logins_slow_down (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WmSession) s = create_db (f, NULL);
+  g_autoptr(GPtrArray) entries = NULL;
+  WmAuditQuery query = { .action = "login-failures" };
+
+  g_assert_true (wm_session_add_user (s, "coord", NULL, "coordinator", -1, "coordinator pass",
+                                      FALSE, WM_KDF_MIN, &error));
+  g_clear_object (&s);
+
+  /* Three failures, then a success: the count is reported and reset. */
+  for (int i = 0; i < 3; i++)
+    {
+      g_assert_null (wm_session_unlock (f->path, "coord", "guess", &error));
+      g_assert_error (error, WM_SESSION_ERROR, WM_SESSION_ERROR_LOGIN);
+      g_clear_error (&error);
+    }
+  s = wm_session_unlock (f->path, "coord", "coordinator pass", &error);
+  g_assert_no_error (error);
+  g_clear_object (&s);
+  s = wm_session_unlock (f->path, "admin", "correct horse battery", &error);
+  g_assert_no_error (error);
+  entries = wm_store_query_audit (wm_session_get_store (s), &query, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (entries->len, ==, 1);
+  g_assert_cmpstr (((WmAuditEntry *) entries->pdata[0])->username, ==, "coord");
+  g_assert_cmpstr (((WmAuditEntry *) entries->pdata[0])->summary, ==,
+                   "3 wrong passwords before this login");
+  g_clear_object (&s);
+
+  /* Five in a row: now even the right password must wait, and another user need not. */
+  for (int i = 0; i < WM_LOGIN_THROTTLE_FREE_ATTEMPTS; i++)
+    {
+      g_assert_null (wm_session_unlock (f->path, "coord", "guess", &error));
+      g_assert_error (error, WM_SESSION_ERROR, WM_SESSION_ERROR_LOGIN);
+      g_clear_error (&error);
+    }
+  g_assert_null (wm_session_unlock (f->path, "coord", "coordinator pass", &error));
+  g_assert_error (error, WM_SESSION_ERROR, WM_SESSION_ERROR_THROTTLED);
+  g_assert_nonnull (strstr (error->message, "Try again in"));
+  g_clear_error (&error);
+  s = wm_session_unlock (f->path, "admin", "correct horse battery", &error);
+  g_assert_no_error (error);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -228,6 +279,7 @@ main (int   argc,
 #define ADD(name, fn) g_test_add (name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/session/create-and-unlock", test_create_and_unlock);
   ADD ("/session/wrong-password-changes-nothing", test_wrong_password_changes_nothing);
+  ADD ("/session/failed-logins-slow-down", test_failed_logins_slow_down);
   ADD ("/session/remove-user-rekeys", test_remove_user_rekeys);
   ADD ("/session/passwords", test_passwords);
 #undef ADD
