@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <sodium.h>
 
+#include "wm-login-throttle.h"
 #include "wm-session.h"
 
 struct _WmSession
@@ -241,11 +242,11 @@ attach_user (WmSession   *self,
                          "logged in", error);
 }
 
-WmSession *
-wm_session_unlock (const char  *db_path,
-                   const char  *username,
-                   const char  *password,
-                   GError     **error)
+static WmSession *
+unlock (const char  *db_path,
+        const char  *username,
+        const char  *password,
+        GError     **error)
 {
   g_autoptr(WmSession) self = g_object_new (WM_TYPE_SESSION, NULL);
   g_autoptr(GError) local_error = NULL;
@@ -310,6 +311,57 @@ wm_session_unlock (const char  *db_path,
 
   if (!attach_user (self, username, error))
     return NULL;
+  return g_steal_pointer (&self);
+}
+
+WmSession *
+wm_session_unlock (const char  *db_path,
+                   const char  *username,
+                   const char  *password,
+                   GError     **error)
+{
+  g_autoptr(WmLoginThrottle) throttle = NULL;
+  g_autoptr(WmSession) self = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 wait;
+  guint failures;
+
+  throttle = wm_login_throttle_load (db_path, error);
+  if (throttle == NULL)
+    return NULL;
+  wait = wm_login_throttle_wait_seconds (throttle, username, now);
+  if (wait > 0)
+    {
+      /* Checked before the key derivation: a guesser gets no answer at all while waiting. */
+      g_set_error (error, WM_SESSION_ERROR, WM_SESSION_ERROR_THROTTLED,
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "Too many wrong passwords. Try again in %d second.",
+                                "Too many wrong passwords. Try again in %d seconds.",
+                                (gulong) wait),
+                   (int) wait);
+      return NULL;
+    }
+
+  self = unlock (db_path, username, password, &local_error);
+  if (self == NULL)
+    {
+      if (g_error_matches (local_error, WM_SESSION_ERROR, WM_SESSION_ERROR_LOGIN))
+        wm_login_throttle_record_failure (throttle, username, now, NULL);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  failures = wm_login_throttle_record_success (throttle, username, NULL);
+  if (failures > 0)
+    {
+      g_autofree char *summary = g_strdup_printf ("%u wrong passwords before this login",
+                                                  failures);
+
+      if (!wm_store_audit (self->store, "login-failures", "user",
+                           wm_record_get_id (WM_RECORD (self->user)), summary, error))
+        return NULL;
+    }
   return g_steal_pointer (&self);
 }
 

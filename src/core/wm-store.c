@@ -762,6 +762,8 @@ wm_store_set_actor (WmStore *self,
                     gint64   user_id)
 {
   g_return_if_fail (WM_IS_STORE (self));
+  /* Once a person is bound, the audit log must keep naming them. */
+  g_return_if_fail (self->role == WM_ROLE_SYSTEM);
   self->actor = user_id < 0 ? -1 : user_id;
 }
 

@@ -76,7 +76,9 @@ const char  *wm_store_get_path             (WmStore          *self);
 const char  *wm_store_get_cipher_version   (WmStore          *self);
 int          wm_store_get_schema_version   (WmStore          *self);
 
-/* Who is acting: recorded in the audit log and on records. @user_id < 0: the system. */
+/* Who is acting: recorded in the audit log and on records. @user_id < 0: the system. For a
+ * system handle only (tools, tests); a logged-in person is bound with wm_store_set_principal,
+ * after which the actor cannot be changed. */
 void         wm_store_set_actor            (WmStore          *self,
                                             gint64            user_id);
 gint64       wm_store_get_actor            (WmStore          *self);

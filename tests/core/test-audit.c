@@ -672,6 +672,240 @@ test_tampering (Fixture       *f,
   g_assert_cmpint (rows, ==, t->rows + 1);
 }
 
+/* The viewer's query */
+
+static GPtrArray *
+query_audit (Fixture            *f,
+             const WmAuditQuery *query)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *entries = wm_store_query_audit (f->store, query, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (entries);
+  return entries;
+}
+
+/* The ids of what @query finds, newest first: "10 9 8". */
+static char *
+query_ids (Fixture            *f,
+           const WmAuditQuery *query)
+{
+  g_autoptr(GPtrArray) entries = query_audit (f, query);
+  GString *ids = g_string_new (NULL);
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      WmAuditEntry *e = g_ptr_array_index (entries, i);
+
+      g_string_append_printf (ids, "%s%" G_GINT64_FORMAT, i > 0 ? " " : "", e->id);
+    }
+  return g_string_free (ids, FALSE);
+}
+
+static void
+assert_query (Fixture            *f,
+              const WmAuditQuery *query,
+              const char         *expected)
+{
+  g_autofree char *ids = query_ids (f, query);
+
+  g_assert_cmpstr (ids, ==, expected);
+}
+
+static WmAuditEntry *
+find_entry (GPtrArray *entries,
+            gint64     id)
+{
+  for (guint i = 0; i < entries->len; i++)
+    if (((WmAuditEntry *) g_ptr_array_index (entries, i))->id == id)
+      return g_ptr_array_index (entries, i);
+  g_error ("no audit entry %" G_GINT64_FORMAT, id);
+  return NULL;
+}
+
+/* Each filter of the administrator's viewer on its own and together, over populate()'s ten
+ * rows, with the first three moved into 2020 so that the date bounds have days to tell
+ * apart. */
+static void
+test_query_filters (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) tomorrow = g_date_time_add_days (now, 1);
+  g_autofree char *today_text = g_date_time_format (now, "%Y-%m-%d");
+  g_autofree char *tomorrow_text = g_date_time_format (tomorrow, "%Y-%m-%d");
+  g_autofree char *reference_b = NULL;
+  WmAuditEntry *e;
+
+  populate (f);
+  tamper (f, "UPDATE audit_log SET at = '2020-01-01T00:00:00Z' WHERE id = 1;"
+             "UPDATE audit_log SET at = '2020-01-01T23:59:59Z' WHERE id = 2;"
+             "UPDATE audit_log SET at = '2020-01-02T12:00:00Z' WHERE id = 3");
+  f->store = wm_store_open (f->path, f->key, WM_STORE_OPEN_NONE, &error);
+  g_assert_no_error (error);
+
+  /* Everything, newest first, with who, what and which record. */
+  all = query_audit (f, &(WmAuditQuery) { 0 });
+  g_assert_cmpuint (all->len, ==, 10);
+  assert_query (f, &(WmAuditQuery) { 0 }, "10 9 8 7 6 5 4 3 2 1");
+  e = find_entry (all, 2);
+  g_assert_null (e->username);
+  g_assert_cmpint (e->user_id, ==, -1);
+  g_assert_cmpstr (e->action, ==, "create");
+  g_assert_cmpstr (e->entity, ==, "user");
+  g_assert_cmpstr (e->record, ==, "coord");
+  e = find_entry (all, 3);
+  g_assert_cmpstr (e->username, ==, "coord");
+  g_assert_cmpint (e->user_id, ==, 1);
+  g_assert_cmpstr (e->entity, ==, "therapist");
+  g_assert_cmpstr (e->record, ==, "Ophelia Thistlewood");
+  g_assert_cmpstr (e->at, ==, "2020-01-02T12:00:00Z");
+  e = find_entry (all, 5);
+  g_assert_cmpstr (e->entity, ==, "case");
+  g_assert_nonnull (e->record);
+  g_assert_true (g_str_has_prefix (e->record, "WM-"));
+  reference_b = g_strdup (e->record);
+  e = find_entry (all, 10);
+  g_assert_cmpstr (e->entity, ==, "setting");
+  g_assert_null (e->record);
+
+  /* Who: a user, the system (""), someone who did nothing. */
+  assert_query (f, &(WmAuditQuery) { .username = "coord" }, "10 9 8 7 6 5 4 3");
+  assert_query (f, &(WmAuditQuery) { .username = "" }, "2 1");
+  assert_query (f, &(WmAuditQuery) { .username = "nobody" }, "");
+
+  /* What, and to which kind of record. */
+  assert_query (f, &(WmAuditQuery) { .action = "update" }, "10 9");
+  assert_query (f, &(WmAuditQuery) { .action = "view" }, "8");
+  assert_query (f, &(WmAuditQuery) { .action = "delete" }, "");
+  assert_query (f, &(WmAuditQuery) { .entity = "case" }, "9 8 7 6 5 4");
+  assert_query (f, &(WmAuditQuery) { .entity = "user" }, "2");
+  assert_query (f, &(WmAuditQuery) { .entity = "setting" }, "10");
+
+  /* Dates: both bounds inclusive, whole days. */
+  assert_query (f, &(WmAuditQuery) { .until = "2020-01-01" }, "2 1");
+  assert_query (f, &(WmAuditQuery) { .since = "2020-01-02", .until = "2020-01-02" }, "3");
+  assert_query (f, &(WmAuditQuery) { .since = "2020-01-01", .until = "2020-01-02" }, "3 2 1");
+  assert_query (f, &(WmAuditQuery) { .since = "2020-01-02" }, "10 9 8 7 6 5 4 3");
+  assert_query (f, &(WmAuditQuery) { .since = today_text }, "10 9 8 7 6 5 4");
+  assert_query (f, &(WmAuditQuery) { .until = today_text }, "10 9 8 7 6 5 4 3 2 1");
+  assert_query (f, &(WmAuditQuery) { .since = tomorrow_text }, "");
+  assert_query (f, &(WmAuditQuery) { .until = "2019-12-31" }, "");
+
+  /* Text: in the record's label or the summary, any case; "" is no filter. */
+  assert_query (f, &(WmAuditQuery) { .text = reference_b }, "5");
+  assert_query (f, &(WmAuditQuery) { .text = "THISTLEWOOD" }, "3");
+  assert_query (f, &(WmAuditQuery) { .text = "triage" }, "6");
+  assert_query (f, &(WmAuditQuery) { .text = "no such words" }, "");
+  assert_query (f, &(WmAuditQuery) { .text = "" }, "10 9 8 7 6 5 4 3 2 1");
+
+  /* The newest first, up to the limit. */
+  assert_query (f, &(WmAuditQuery) { .limit = 3 }, "10 9 8");
+  assert_query (f, &(WmAuditQuery) { .entity = "case", .limit = 2 }, "9 8");
+  assert_query (f, &(WmAuditQuery) { .limit = 100 }, "10 9 8 7 6 5 4 3 2 1");
+
+  /* Together, every filter must hold. */
+  assert_query (f, &(WmAuditQuery) { .username = "coord", .entity = "case", .action = "view" },
+                "8");
+  assert_query (f, &(WmAuditQuery) { .username = "", .entity = "case" }, "");
+  assert_query (f, &(WmAuditQuery) { .action = "create", .since = "2020-01-02" }, "5 4 3");
+
+  /* Reading the log is not itself a change. */
+  g_clear_pointer (&all, g_ptr_array_unref);
+  all = query_audit (f, &(WmAuditQuery) { 0 });
+  g_assert_cmpuint (all->len, ==, 10);
+}
+
+static guint
+count_lines (const char *text)
+{
+  guint n = 0;
+
+  for (const char *p = text; *p != '\0'; p++)
+    if (*p == '\n')
+      n++;
+  return n;
+}
+
+static void
+test_export_csv (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GPtrArray) after = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *csv = NULL;
+  WmAuditEntry *e;
+
+  populate (f);
+  f->store = wm_store_open (f->path, f->key, WM_STORE_OPEN_NONE, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (wm_store_export_audit_csv (f->store, &(WmAuditQuery) { .entity = "case" },
+                                            out, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_close (out, NULL, NULL));
+  csv = g_strndup (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out)),
+                   g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)));
+  g_test_message ("%s", csv);
+
+  /* The header, then the six case rows, newest first. */
+  g_assert_cmpuint (count_lines (csv), ==, 7);
+  lines = g_strsplit (csv, "\n", -1);
+  g_assert_true (g_str_has_prefix (lines[0], "id,at,user,action,entity,entity_id,record,summary"));
+  g_assert_true (g_str_has_prefix (lines[1], "9,"));
+  g_assert_nonnull (strstr (lines[1], ",coord,update,case,"));
+  g_assert_true (g_str_has_prefix (lines[6], "4,"));
+  g_assert_nonnull (strstr (lines[6], ",coord,create,case,"));
+
+  /* The export is in the log, as the newest row, and the chain still holds. */
+  after = query_audit (f, &(WmAuditQuery) { 0 });
+  g_assert_cmpuint (after->len, ==, 11);
+  e = g_ptr_array_index (after, 0);
+  g_assert_cmpint (e->id, ==, 11);
+  g_assert_cmpstr (e->action, ==, "export");
+  g_assert_cmpstr (e->entity, ==, "audit");
+  g_assert_nonnull (strstr (e->summary, "6 rows"));
+  g_assert_cmpint (audit_rows (f), ==, 11);
+}
+
+/* Only an administrator (or the system) reads the log: a coordinator is refused, and the
+ * refusal writes nothing anywhere. */
+static void
+test_query_permission (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GPtrArray) entries = NULL;
+
+  populate (f);
+  f->store = wm_store_open (f->path, f->key, WM_STORE_OPEN_NONE, &error);
+  g_assert_no_error (error);
+  g_assert_true (wm_store_set_principal (f->store, 1, WM_ROLE_COORDINATOR, -1, &error));
+  g_assert_no_error (error);
+
+  entries = wm_store_query_audit (f->store, &(WmAuditQuery) { 0 }, &error);
+  g_assert_error (error, WM_STORE_ERROR, WM_STORE_ERROR_PERMISSION);
+  g_assert_null (entries);
+  g_clear_error (&error);
+
+  g_assert_false (wm_store_export_audit_csv (f->store, &(WmAuditQuery) { 0 }, out, &error));
+  g_assert_error (error, WM_STORE_ERROR, WM_STORE_ERROR_PERMISSION);
+  g_clear_error (&error);
+  g_assert_cmpuint (g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)), ==, 0);
+
+  /* Counted as the system: the coordinator may not verify the chain either. */
+  g_clear_object (&f->store);
+  f->store = wm_store_open (f->path, f->key, WM_STORE_OPEN_NONE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (audit_rows (f), ==, 10);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -682,6 +916,9 @@ main (int   argc,
   ADD ("/audit/one-row-per-change", test_one_row_per_change);
   ADD ("/audit/no-personal-data", test_no_personal_data);
   ADD ("/audit/untouched-chain", test_untouched_chain);
+  ADD ("/audit/query-filters", test_query_filters);
+  ADD ("/audit/export-csv", test_export_csv);
+  ADD ("/audit/query-permission", test_query_permission);
 #undef ADD
   for (guint i = 0; i < G_N_ELEMENTS (tamperings); i++)
     {
