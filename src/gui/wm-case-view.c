@@ -12,6 +12,13 @@
  * with a status (the assigned therapist), and a later save from a stale copy would undo them.
  * Unsaved edits in the editor are never overwritten.
  *
+ * For a therapist (the store's principal has WM_ROLE_THERAPIST) the view is for reading and
+ * for their own part of the work: a read-only summary of what they need to make contact
+ * (name, contact details and what is safe, the situation, needs and preferences) instead of
+ * the editor; no status menu, Save, matching or letters; their referral's next steps
+ * (WmReferralActions) near the top; the timeline with Add Note as for everyone. The store
+ * refuses the rest anyway: the view only does not offer it.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -23,6 +30,7 @@
 #include "wm-case-view.h"
 #include "wm-gui-util.h"
 #include "wm-match-panel.h"
+#include "wm-referral-actions.h"
 #include "wm-timeline.h"
 #include "wm-vocab.h"
 
@@ -37,6 +45,9 @@ struct _WmCaseView
   WmCase *kase;                 /* as stored; id 0 for a new enquiry not saved yet */
   gboolean save_failed;         /* the editor was applied but the store refused the copy */
   gboolean saving;              /* our own save is announcing itself: nothing to follow */
+  gboolean therapist;           /* the principal is a therapist: therapist mode */
+  GtkWidget *referral_actions;  /* therapist mode: for case_id (self) */
+  GPtrArray *summary_groups;    /* therapist mode: the groups in summary_page */
 
   /* Template widgets */
   GtkLabel *reference_label;
@@ -45,8 +56,12 @@ struct _WmCaseView
   AdwViewSwitcher *switcher;
   AdwViewSwitcher *narrow_switcher;
   AdwViewSwitcherBar *switcher_bar;
+  GtkButton *letters_button;
   GtkMenuButton *status_button;
   GtkButton *save_button;
+  GtkBox *referral_slot;
+  AdwPreferencesPage *summary_page;
+  AdwViewStackPage *matching_page;
   GtkRevealer *risk_revealer;
   GtkLabel *risk_label;
   AdwViewStack *view_stack;
@@ -71,6 +86,8 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
+
+static void wm_case_view_update_summary (WmCaseView *self);
 
 static gint64
 case_id (WmCaseView *self)
@@ -190,6 +207,12 @@ wm_case_view_update_save (WmCaseView *self)
   gboolean unsaved = wm_case_editor_get_dirty (self->editor) || self->save_failed;
   const char *tooltip = NULL;
 
+  if (self->therapist)
+    {
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "case.save", FALSE);
+      return;
+    }
+
   if (!valid)
     {
       tooltip = wm_case_editor_get_first_problem (self->editor);
@@ -227,7 +250,10 @@ wm_case_view_update_header (WmCaseView *self)
     }
   gtk_revealer_set_reveal_child (self->risk_revealer, risk);
 
-  wm_case_view_update_status_menu (self);
+  if (!self->therapist)
+    wm_case_view_update_status_menu (self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "case.set-status", !self->therapist);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->letters_button), saved);
   wm_case_view_update_save (self);
 
   /* Nothing to show on the timeline or to match until the enquiry is stored. */
@@ -262,7 +288,21 @@ wm_case_view_show_case (WmCaseView *self,
     }
   wm_case_view_update_header (self);
   wm_timeline_set_case_id (self->timeline, case_id (self));
-  wm_match_panel_set_case (self->match_panel, case_id (self) > 0 ? kase : NULL);
+  if (self->therapist)
+    {
+      wm_case_view_update_summary (self);
+      if (old_id != case_id (self) || self->referral_actions == NULL)
+        {
+          if (self->referral_actions != NULL)
+            gtk_box_remove (self->referral_slot, self->referral_actions);
+          self->referral_actions =
+            wm_referral_actions_new (self->store, case_id (self),
+                                     wm_store_get_principal_therapist (self->store));
+          gtk_box_append (self->referral_slot, self->referral_actions);
+        }
+    }
+  else
+    wm_match_panel_set_case (self->match_panel, case_id (self) > 0 ? kase : NULL);
   if (old_id != case_id (self))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CASE_ID]);
 }
@@ -316,7 +356,8 @@ set_status_activated (GtkWidget  *widget,
   GtkWidget *entry;
   gboolean final;
 
-  if (case_id (self) <= 0 || !wm_case_status_can_transition (self->kase->status, status))
+  if (self->therapist || case_id (self) <= 0
+      || !wm_case_status_can_transition (self->kase->status, status))
     return;
 
   dialog = adw_message_dialog_new (parent_window (self), NULL, NULL);
@@ -397,6 +438,155 @@ discard_response_cb (AdwMessageDialog *dialog,
     }
 }
 
+/* Therapist mode: the read-only summary */
+
+static AdwPreferencesGroup *
+summary_group (WmCaseView *self,
+               const char *title,
+               const char *description)
+{
+  GtkWidget *group = adw_preferences_group_new ();
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), title);
+  if (description != NULL)
+    adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), description);
+  adw_preferences_page_add (self->summary_page, ADW_PREFERENCES_GROUP (group));
+  g_ptr_array_add (self->summary_groups, group);
+  return ADW_PREFERENCES_GROUP (group);
+}
+
+/* A row naming a field, its value underneath; nothing when there is no value. Values were
+ * typed by people: never markup. */
+static GtkWidget *
+summary_row (AdwPreferencesGroup *group,
+             const char          *title,
+             const char          *value)
+{
+  GtkWidget *row;
+
+  if (value == NULL || *value == '\0')
+    return NULL;
+  row = adw_action_row_new ();
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+  gtk_widget_add_css_class (row, "summary");
+  adw_preferences_group_add (group, row);
+  return row;
+}
+
+/* Whether it is safe to reach the client one way: a clear yes or no, with a sign. */
+static void
+summary_safety_row (AdwPreferencesGroup *group,
+                    const char          *title,
+                    gboolean             safe,
+                    const char          *safe_text,
+                    const char          *unsafe_text)
+{
+  GtkWidget *row = summary_row (group, title, safe ? safe_text : unsafe_text);
+  GtkWidget *icon = gtk_image_new_from_icon_name (safe ? "emblem-ok-symbolic"
+                                                       : "action-unavailable-symbolic");
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  safe ? _("Safe") : _("Not safe"), -1);
+  if (!safe)
+    gtk_widget_add_css_class (icon, "warning");
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+}
+
+static char *
+join_labels (WmVocab             vocab,
+             const char * const *codes)
+{
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+
+  for (guint i = 0; codes != NULL && codes[i] != NULL; i++)
+    g_ptr_array_add (labels, (gpointer) wm_vocab_label (vocab, codes[i]));
+  g_ptr_array_add (labels, NULL);
+  /* Translators: separates items of a list, e.g. "Pre-offence, Trauma". */
+  return g_strjoinv (C_("list separator", ", "), (char **) labels->pdata);
+}
+
+static void
+wm_case_view_update_summary (WmCaseView *self)
+{
+  WmCase *kase = self->kase;
+  WmClient *client = wm_case_get_client (kase);
+  AdwPreferencesGroup *group;
+  g_autofree char *name = NULL;
+  g_autofree char *birth_year = NULL;
+  g_autofree char *place = NULL;
+  g_autofree char *needs = NULL;
+  g_autofree char *desired = NULL;
+  g_autofree char *gender = NULL;
+
+  for (guint i = 0; i < self->summary_groups->len; i++)
+    adw_preferences_page_remove (self->summary_page, self->summary_groups->pdata[i]);
+  g_ptr_array_set_size (self->summary_groups, 0);
+
+  group = summary_group (self, _("Client"), NULL);
+  name = g_strstrip (g_strjoin (" ", client->given_name ? client->given_name : "",
+                                client->family_name ? client->family_name : "", NULL));
+  summary_row (group, _("Name"), name);
+  summary_row (group, _("Preferred name"), client->preferred_name);
+  if (client->gender != NULL && g_strcmp0 (client->gender, "unknown") != 0)
+    summary_row (group, _("Gender"), wm_vocab_label (WM_VOCAB_GENDER, client->gender));
+  if (client->birth_year > 0)
+    birth_year = g_strdup_printf ("%" G_GINT64_FORMAT, client->birth_year);
+  summary_row (group, _("Birth year"), birth_year);
+  summary_row (group, _("Language"), client->language);
+
+  group = summary_group (self, _("Contact"), NULL);
+  summary_row (group, _("Phone"), client->phone);
+  summary_row (group, _("E-mail"), client->email);
+  summary_row (group, _("Postal address"), client->address);
+  place = g_strstrip (g_strjoin (" ", client->town ? client->town : "",
+                                 client->postcode ? client->postcode : "", NULL));
+  summary_row (group, _("Town"), place);
+
+  group = summary_group (self, _("Contact Safety"),
+                         _("What the client has said is safe. Someone else may see or hear "
+                           "anything else."));
+  summary_safety_row (group, _("Voicemail"), client->contact_voicemail_ok,
+                      _("Messages may be left"), _("Do not leave messages"));
+  summary_safety_row (group, _("Letters"), client->contact_letter_ok,
+                      _("Letters may be sent"), _("Do not send letters"));
+  summary_safety_row (group, _("E-mail"), client->contact_email_ok,
+                      _("E-mail may be sent"), _("Do not send e-mail"));
+
+  group = summary_group (self, _("Situation"), NULL);
+  summary_row (group, _("Category"), wm_vocab_label (WM_VOCAB_CATEGORY, kase->category));
+  summary_row (group, _("Criminal justice status"),
+               wm_vocab_label (WM_VOCAB_CJS_STATUS, kase->cjs_status));
+  summary_row (group, _("Police aware"), kase->police_aware ? _("Yes") : _("No"));
+
+  group = summary_group (self, _("Needs and Preferences"), NULL);
+  needs = join_labels (WM_VOCAB_SPECIALISM, (const char * const *) kase->needs);
+  desired = join_labels (WM_VOCAB_SPECIALISM, (const char * const *) kase->desired);
+  summary_row (group, _("Required specialisms"), needs);
+  summary_row (group, _("Desired specialisms"), desired);
+  if (kase->preferred_gender != NULL && *kase->preferred_gender != '\0')
+    gender = kase->gender_required
+             /* Translators: a therapist gender the client requires, e.g. "Female (required)". */
+             ? g_strdup_printf (_("%s (required)"),
+                                wm_vocab_label (WM_VOCAB_GENDER, kase->preferred_gender))
+             : g_strdup (wm_vocab_label (WM_VOCAB_GENDER, kase->preferred_gender));
+  summary_row (group, _("Therapist gender"), gender);
+  summary_row (group, _("Language"), kase->language);
+  summary_row (group, _("Online sessions"), kase->online_ok ? _("Yes") : _("No"));
+}
+
+/* Staff: the window's win.print shows the letters for the case on screen. */
+static void
+letters_clicked_cb (GtkButton  *button,
+                    WmCaseView *self)
+{
+  if (self->therapist || case_id (self) <= 0)
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.print", NULL);
+}
+
 /* Signal handlers */
 
 static void
@@ -459,8 +649,20 @@ wm_case_view_set_session (WmCaseView *self,
       self->changed_id = g_signal_connect (self->store, "changed",
                                            G_CALLBACK (store_changed_cb), self);
     }
+  self->therapist = self->store != NULL
+                    && wm_store_get_role (self->store) == WM_ROLE_THERAPIST;
   g_object_set (self->timeline, "session", session, NULL);
-  g_object_set (self->match_panel, "session", session, NULL);
+  /* A therapist may not match: the panel is never given the store. */
+  g_object_set (self->match_panel, "session", self->therapist ? NULL : session, NULL);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->letters_button), !self->therapist);
+  gtk_widget_set_visible (GTK_WIDGET (self->status_button), !self->therapist);
+  gtk_widget_set_visible (GTK_WIDGET (self->save_button), !self->therapist);
+  gtk_widget_set_visible (GTK_WIDGET (self->referral_slot), self->therapist);
+  gtk_widget_set_visible (GTK_WIDGET (self->editor), !self->therapist);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->editor), !self->therapist);
+  gtk_widget_set_visible (GTK_WIDGET (self->summary_page), self->therapist);
+  adw_view_stack_page_set_visible (self->matching_page, !self->therapist);
 }
 
 static void
@@ -491,6 +693,8 @@ wm_case_view_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->session);
   g_clear_object (&self->kase);
+  g_clear_pointer (&self->summary_groups, g_ptr_array_unref);
+  self->referral_actions = NULL;
 
   G_OBJECT_CLASS (wm_case_view_parent_class)->dispose (object);
 }
@@ -537,6 +741,7 @@ wm_case_view_class_init (WmCaseViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WmCaseView, switcher);
   gtk_widget_class_bind_template_child (widget_class, WmCaseView, narrow_switcher);
   gtk_widget_class_bind_template_child (widget_class, WmCaseView, switcher_bar);
+  gtk_widget_class_bind_template_child (widget_class, WmCaseView, letters_button);
   gtk_widget_class_bind_template_child (widget_class, WmCaseView, status_button);
   gtk_widget_class_bind_template_child (widget_class, WmCaseView, save_button);
   gtk_widget_class_bind_template_child (widget_class, WmCaseView, risk_revealer);
@@ -545,14 +750,19 @@ wm_case_view_class_init (WmCaseViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WmCaseView, editor);
   gtk_widget_class_bind_template_child (widget_class, WmCaseView, timeline);
   gtk_widget_class_bind_template_child (widget_class, WmCaseView, match_panel);
+  gtk_widget_class_bind_template_child (widget_class, WmCaseView, referral_slot);
+  gtk_widget_class_bind_template_child (widget_class, WmCaseView, summary_page);
+  gtk_widget_class_bind_template_child (widget_class, WmCaseView, matching_page);
   gtk_widget_class_bind_template_callback (widget_class, editor_state_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, switcher_squeezed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, letters_clicked_cb);
 }
 
 static void
 wm_case_view_init (WmCaseView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->summary_groups = g_ptr_array_new ();
 
   wm_accessible_label_menu_button (self->status_button, _("Change Status"));
 }
@@ -571,6 +781,14 @@ wm_case_view_new (WmSession  *session,
   g_return_val_if_fail (case_id >= 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  /* A therapist works only on cases referred to them; a new enquiry is not theirs to open. */
+  if (case_id == 0
+      && wm_store_get_role (wm_session_get_store (session)) == WM_ROLE_THERAPIST)
+    {
+      g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_PERMISSION,
+                   _("Permission denied: your role may not open a new enquiry"));
+      return NULL;
+    }
   if (case_id > 0)
     kase = wm_store_get_case (wm_session_get_store (session), case_id, error);
   else
@@ -612,7 +830,7 @@ wm_case_view_save (WmCaseView *self)
 
   g_return_val_if_fail (WM_IS_CASE_VIEW (self), FALSE);
 
-  if (self->store == NULL || !wm_case_editor_get_valid (self->editor))
+  if (self->store == NULL || self->therapist || !wm_case_editor_get_valid (self->editor))
     return FALSE;
 
   keep = g_object_ref (self);

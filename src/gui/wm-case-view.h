@@ -4,6 +4,12 @@
  *
  * Opening an existing case reads it with wm_store_get_case(), which writes a "view" audit row.
  *
+ * Staff get a "Letters…" button that activates the window's "win.print". When the store's
+ * principal is a therapist the view is read-only: a summary of the client instead of the
+ * editor, no status menu, Save, matching or letters, and the therapist's own referral with its
+ * next steps (WmReferralActions) under the header; the timeline and Add Note stay. A therapist
+ * cannot open a new enquiry (@case_id 0): wm_case_view_new() fails with PERMISSION.
+ *
  * Properties:
  *   "case-id" (gint64, read-only): the case shown; 0 until a new enquiry is first saved.
  *

@@ -22,6 +22,7 @@
 #include "wm-explain.h"
 #include "wm-match-panel.h"
 #include "wm-matching.h"
+#include "wm-referral-actions.h"
 #include "wm-session.h"
 #include "wm-timeline.h"
 #include "wm-vocab.h"
@@ -352,11 +353,12 @@ fixture_tear_down (Fixture       *f,
 }
 
 static void
-show_case (Fixture *f,
-           gint64   case_id)
+show_case_as (Fixture   *f,
+              WmSession *session,
+              gint64     case_id)
 {
   g_autoptr(GError) error = NULL;
-  GtkWidget *view = wm_case_view_new (f->session, case_id, &error);
+  GtkWidget *view = wm_case_view_new (session, case_id, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (view);
@@ -368,6 +370,13 @@ show_case (Fixture *f,
   gtk_window_present (f->window);
   wait_until_mapped (view);
   flush ();
+}
+
+static void
+show_case (Fixture *f,
+           gint64   case_id)
+{
+  show_case_as (f, f->session, case_id);
 }
 
 static void
@@ -1263,6 +1272,229 @@ test_controls_named (Fixture       *f,
   answer_dialog (dialog, "_Cancel");
 }
 
+/* Therapist mode */
+
+/* Refers @case_id to Ann and logs her in as a therapist user: her own session, whose store
+ * is bound to her therapist record. */
+static WmSession *
+refer_and_log_in_ann (Fixture *f,
+                      gint64   case_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WmTherapist) ann = wm_store_find_therapist (f->store, "T-ANN", &error);
+  g_autoptr(WmReferral) referral = NULL;
+  g_autofree char *path = g_build_filename (f->dir, "cases.waymark", NULL);
+  WmSession *session;
+
+  g_assert_no_error (error);
+  referral = wm_store_create_referral (f->store, case_id, wm_record_get_id (WM_RECORD (ann)),
+                                       0.9, "test", &error);
+  g_assert_no_error (error);
+  g_assert_true (wm_session_add_user (f->session, "ann", "Ann Ashworth", "therapist",
+                                      wm_record_get_id (WM_RECORD (ann)), PASSWORD, FALSE,
+                                      WM_KDF_MIN, &error));
+  g_assert_no_error (error);
+  session = wm_session_unlock (path, "ann", PASSWORD, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (wm_store_get_role (wm_session_get_store (session)), ==, WM_ROLE_THERAPIST);
+  return session;
+}
+
+static guint
+count_mapped_inputs (GtkWidget *root)
+{
+  GType types[] = {
+    GTK_TYPE_EDITABLE, GTK_TYPE_SWITCH, GTK_TYPE_CHECK_BUTTON, GTK_TYPE_DROP_DOWN,
+    GTK_TYPE_SPIN_BUTTON, GTK_TYPE_TEXT_VIEW,
+  };
+  guint n = 0;
+
+  for (guint t = 0; t < G_N_ELEMENTS (types); t++)
+    {
+      g_autoptr(GPtrArray) widgets = find_widgets (root, types[t]);
+
+      for (guint i = 0; i < widgets->len; i++)
+        if (gtk_widget_get_mapped (widgets->pdata[i]))
+          n++;
+    }
+  return n;
+}
+
+static void
+test_therapist_mode (Fixture       *f,
+                     gconstpointer  data)
+{
+  gint64 id = add_case (f->store, "matching", TRUE, FALSE);
+  g_autoptr(WmSession) ann = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) events = NULL;
+  g_autoptr(WmCaseEvent) newest = NULL;
+  g_autoptr(WmSession) panel_session = NULL;
+  g_autofree char *text = NULL;
+  AdwViewStack *stack;
+  GtkWidget *panel;
+  GtkWidget *actions;
+  GtkWidget *timeline;
+  GtkWidget *editor;
+
+  {
+    g_autoptr(WmCase) kase = wm_store_get_case (f->store, id, &error);
+
+    g_assert_no_error (error);
+    g_object_set (wm_case_get_client (kase), "phone", "07700 900123", NULL);
+    g_assert_true (wm_store_save_case (f->store, kase, &error));
+    g_assert_no_error (error);
+  }
+  ann = refer_and_log_in_ann (f, id);
+
+  /* A new enquiry is not hers to open. */
+  g_assert_null (wm_case_view_new (ann, 0, &error));
+  g_assert_error (error, WM_STORE_ERROR, WM_STORE_ERROR_PERMISSION);
+  g_clear_error (&error);
+
+  show_case_as (f, ann, id);
+
+  /* No status menu, Save, letters or matching. */
+  g_assert_false (gtk_widget_get_mapped (find_control (GTK_WIDGET (f->view),
+                                                       GTK_TYPE_MENU_BUTTON,
+                                                       "Change Status")));
+  g_assert_false (gtk_widget_get_mapped (find_control (GTK_WIDGET (f->view), GTK_TYPE_BUTTON,
+                                                       "_Save")));
+  g_assert_false (gtk_widget_get_mapped (find_control (GTK_WIDGET (f->view), GTK_TYPE_BUTTON,
+                                                       "Letters")));
+  g_assert_false (wm_case_view_save (f->view));
+  stack = ADW_VIEW_STACK (find_one (GTK_WIDGET (f->view), ADW_TYPE_VIEW_STACK));
+  panel = find_one (GTK_WIDGET (f->view), WM_TYPE_MATCH_PANEL);
+  g_assert_false (adw_view_stack_page_get_visible (adw_view_stack_get_page (stack, panel)));
+  g_object_get (panel, "session", &panel_session, NULL);
+  g_assert_null (panel_session);
+
+  /* The details are a summary to read, nothing to edit: what she needs to make contact. */
+  show_page (f, "details");
+  editor = find_one (GTK_WIDGET (f->view), WM_TYPE_CASE_EDITOR);
+  g_assert_false (gtk_widget_get_mapped (editor));
+  g_assert_cmpuint (count_mapped_inputs (GTK_WIDGET (f->view)), ==, 0);
+  text = widget_text (GTK_WIDGET (f->view));
+  g_assert_nonnull (strstr (text, CLIENT_NAME));
+  g_assert_nonnull (strstr (text, "07700 900123"));
+  g_assert_nonnull (strstr (text, "Do not leave messages"));
+  g_assert_nonnull (strstr (text, "Harrogate"));
+  /* The risk banner as for everyone. */
+  g_assert_nonnull (strstr (text, "Self-harm risk"));
+
+  /* Her referral's next steps, near the top. */
+  actions = find_one (GTK_WIDGET (f->view), WM_TYPE_REFERRAL_ACTIONS);
+  g_assert_true (gtk_widget_get_mapped (actions));
+  g_assert_true (gtk_widget_get_mapped (find_control (actions, GTK_TYPE_BUTTON, "_Accept")));
+  g_signal_emit_by_name (find_control (actions, GTK_TYPE_BUTTON, "_Accept"), "clicked");
+  flush ();
+  {
+    g_autoptr(GListModel) referrals = wm_store_list_referrals (f->store, id, &error);
+    g_autoptr(WmReferral) referral = g_list_model_get_item (referrals, 0);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (referral->state, ==, "accepted");
+  }
+
+  /* The timeline, with Add Note, stays. */
+  show_page (f, "timeline");
+  timeline = find_one (GTK_WIDGET (f->view), WM_TYPE_TIMELINE);
+  gtk_editable_set_text (GTK_EDITABLE (find_control (timeline, GTK_TYPE_ENTRY, "Note")),
+                         "Left a voicemail as agreed");
+  g_signal_emit_by_name (find_control (timeline, GTK_TYPE_BUTTON, "_Add Note"), "clicked");
+  flush ();
+  events = wm_store_list_case_events (f->store, id, NULL);
+  newest = g_list_model_get_item (events, 0);
+  g_assert_cmpstr (newest->kind, ==, "note");
+  g_assert_cmpstr (newest->body, ==, "Left a voicemail as agreed");
+  assert_controls_named (GTK_WIDGET (f->view));
+
+  /* Closing first, while her session is still open. */
+  gtk_window_destroy (f->window);
+  f->window = NULL;
+  flush ();
+}
+
+static void
+print_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  (*(int *) user_data)++;
+}
+
+static void
+test_letters_button (Fixture       *f,
+                     gconstpointer  data)
+{
+  gint64 id = add_case (f->store, "matching", FALSE, FALSE);
+  g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+  g_autoptr(GSimpleAction) print = g_simple_action_new ("print", NULL);
+  GtkWidget *letters;
+  int printed = 0;
+
+  show_case (f, id);
+  g_signal_connect (print, "activate", G_CALLBACK (print_activated), &printed);
+  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (print));
+  gtk_widget_insert_action_group (GTK_WIDGET (f->window), "win", G_ACTION_GROUP (group));
+
+  /* For staff, next to the status menu, named for a screen reader; it asks the window. */
+  letters = find_control (GTK_WIDGET (f->view), GTK_TYPE_BUTTON, "Letters");
+  g_assert_true (gtk_widget_get_mapped (letters));
+  g_assert_true (gtk_widget_is_sensitive (letters));
+  g_signal_emit_by_name (letters, "clicked");
+  flush ();
+  g_assert_cmpint (printed, ==, 1);
+  /* Staff get no referral actions: those are a therapist's own. */
+  {
+    g_autoptr(GPtrArray) actions = find_widgets (GTK_WIDGET (f->view),
+                                                 WM_TYPE_REFERRAL_ACTIONS);
+
+    g_assert_cmpuint (actions->len, ==, 0);
+  }
+}
+
+static void
+test_letters_not_for_new (Fixture       *f,
+                          gconstpointer  data)
+{
+  show_case (f, 0);
+  g_assert_false (gtk_widget_is_sensitive (find_control (GTK_WIDGET (f->view), GTK_TYPE_BUTTON,
+                                                         "Letters")));
+}
+
+/* WM_TEST_SCREENSHOT=case-view: a therapist's case view on screen for a while;
+ * =case-view-staff: the same case as the coordinator sees it. */
+static void
+screenshot (gboolean staff)
+{
+  Fixture fixture = { 0, };
+  Fixture *f = &fixture;
+  g_autoptr(WmSession) ann = NULL;
+  gint64 id;
+
+  fixture_set_up (f, NULL);
+  id = add_case (f->store, "matching", TRUE, TRUE);
+  {
+    g_autoptr(WmCase) kase = wm_store_get_case (f->store, id, NULL);
+
+    g_object_set (wm_case_get_client (kase), "family-name", "Quill", "phone", "07700 900123",
+                  "email", "q@example.org", "contact-voicemail-ok", TRUE, NULL);
+    g_assert_true (wm_store_save_case (f->store, kase, NULL));
+  }
+  ann = refer_and_log_in_ann (f, id);
+  show_case_as (f, staff ? f->session : ann, id);
+  for (gint64 end = g_get_monotonic_time () + 8 * G_USEC_PER_SEC;
+       g_get_monotonic_time () < end;)
+    {
+      flush ();
+      g_usleep (20000);
+    }
+  gtk_window_destroy (f->window);
+  f->window = NULL;
+  fixture_tear_down (f, NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1280,6 +1512,13 @@ main (int   argc,
   g_application_register (G_APPLICATION (app), NULL, &error);
   g_assert_no_error (error);
 
+  if (g_str_has_prefix (g_getenv ("WM_TEST_SCREENSHOT") ?: "", "case-view"))
+    {
+      screenshot (g_strcmp0 (g_getenv ("WM_TEST_SCREENSHOT"), "case-view-staff") == 0);
+      g_object_unref (app);
+      return 0;
+    }
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/case-view/status-menu", test_status_menu);
@@ -1291,6 +1530,9 @@ main (int   argc,
   ADD ("/case-view/add-note", test_add_note);
   ADD ("/case-view/new-enquiry", test_new_enquiry);
   ADD ("/case-view/controls-named", test_controls_named);
+  ADD ("/case-view/therapist-mode", test_therapist_mode);
+  ADD ("/case-view/letters-button", test_letters_button);
+  ADD ("/case-view/letters-not-for-new", test_letters_not_for_new);
 #undef ADD
 
   ret = g_test_run ();
