@@ -3,6 +3,9 @@
  * The Cases view is a stack of the case list and, on top of it, the case that is open; the
  * list stays alive underneath so going back keeps its search and scroll position.
  *
+ * A therapist gets "My Cases" (the cases referred to them) in place of all three: the store
+ * would refuse them the case list, the directory and the map anyway, so they are not built.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -14,6 +17,7 @@
 #include "wm-gui-util.h"
 #include "wm-main-view.h"
 #include "wm-map-view.h"
+#include "wm-my-cases-page.h"
 #include "wm-therapists-page.h"
 
 struct _WmMainView
@@ -23,10 +27,10 @@ struct _WmMainView
   WmSession *session;
   AdwViewStack *stack;
   GtkStack *cases_stack;
-  GtkWidget *cases_page;
+  GtkWidget *cases_page;     /* the case list, or a therapist's My Cases */
   GtkWidget *case_view;      /* the open case, or NULL */
-  GtkWidget *therapists_page;
-  GtkWidget *map_page;
+  GtkWidget *therapists_page; /* NULL for a therapist */
+  GtkWidget *map_page;       /* NULL for a therapist */
 };
 
 G_DEFINE_FINAL_TYPE (WmMainView, wm_main_view, ADW_TYPE_BIN)
@@ -122,6 +126,19 @@ wm_main_view_new (WmSession *session)
 
   self->cases_stack = GTK_STACK (gtk_stack_new ());
   gtk_stack_set_transition_type (self->cases_stack, GTK_STACK_TRANSITION_TYPE_SLIDE_LEFT_RIGHT);
+  if (wm_session_get_role (session) == WM_ROLE_THERAPIST)
+    {
+      WmStore *store = wm_session_get_store (session);
+
+      self->cases_page = wm_my_cases_page_new (store, wm_store_get_principal_therapist (store));
+      g_signal_connect (self->cases_page, "case-activated", G_CALLBACK (case_activated_cb), self);
+      gtk_stack_add_child (self->cases_stack, self->cases_page);
+      page = adw_view_stack_add_titled (self->stack, GTK_WIDGET (self->cases_stack), "cases",
+                                        _("My Cases"));
+      adw_view_stack_page_set_icon_name (page, "folder-documents-symbolic");
+      adw_bin_set_child (ADW_BIN (self), GTK_WIDGET (self->stack));
+      return GTK_WIDGET (self);
+    }
   self->cases_page = wm_cases_page_new (session);
   g_signal_connect (self->cases_page, "case-activated", G_CALLBACK (case_activated_cb), self);
   g_signal_connect (self->cases_page, "new-enquiry", G_CALLBACK (new_enquiry_cb), self);
@@ -163,6 +180,8 @@ wm_main_view_new_enquiry (WmMainView *self)
 {
   g_return_if_fail (WM_IS_MAIN_VIEW (self));
 
+  if (self->therapists_page == NULL)
+    return; /* a therapist does not take enquiries */
   /* Never drop unsaved edits of the open case without asking: let it ask first. */
   if (self->case_view != NULL && wm_case_view_has_unsaved_changes (WM_CASE_VIEW (self->case_view)))
     {
@@ -183,7 +202,7 @@ wm_main_view_focus_search (WmMainView *self)
   visible = adw_view_stack_get_visible_child_name (self->stack);
   if (g_strcmp0 (visible, "therapists") == 0)
     wm_therapists_page_focus_search (WM_THERAPISTS_PAGE (self->therapists_page));
-  else
+  else if (WM_IS_CASES_PAGE (self->cases_page))
     {
       if (self->case_view != NULL)
         wm_case_view_request_close (WM_CASE_VIEW (self->case_view));
@@ -213,4 +232,16 @@ wm_main_view_has_unsaved_changes (WmMainView *self)
   g_return_val_if_fail (WM_IS_MAIN_VIEW (self), FALSE);
   return self->case_view != NULL
          && wm_case_view_has_unsaved_changes (WM_CASE_VIEW (self->case_view));
+}
+
+gint64
+wm_main_view_get_open_case_id (WmMainView *self)
+{
+  g_return_val_if_fail (WM_IS_MAIN_VIEW (self), 0);
+
+  if (self->case_view == NULL
+      || gtk_stack_get_visible_child (self->cases_stack) != self->case_view
+      || g_strcmp0 (adw_view_stack_get_visible_child_name (self->stack), "cases") != 0)
+    return 0;
+  return wm_case_view_get_case_id (WM_CASE_VIEW (self->case_view));
 }

@@ -1,9 +1,15 @@
 /* wm-window.c: Waymark's main window.
  *
  * Moves between the welcome page, the login page and the main view of a logged-in session,
- * and owns the window-wide actions (new enquiry, search, save, lock) and toasts. The title
- * is the product name and nothing else, whatever is open: titles leak into task switchers,
- * window lists and screen-sharing previews. The window's size is kept in GSettings.
+ * and owns the window-wide actions (new enquiry, search, save, print, preferences, audit log,
+ * change password, lock) and toasts. The title is the product name and nothing else, whatever
+ * is open: titles leak into task switchers, window lists and screen-sharing previews. The
+ * window's size is kept in GSettings.
+ *
+ * Locking, by hand (Ctrl+L) or after the idle minutes of the auto-lock-minutes setting, closes
+ * every window the session opened, drops the views (unsaved edits are discarded, never
+ * written anywhere; a toast warns 30 seconds before an auto-lock), closes the store and wipes
+ * the key.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -12,8 +18,14 @@
 #include <glib/gi18n.h>
 
 #include "wm-accessible.h"
+#include "wm-audit-window.h"
+#include "wm-idle-monitor.h"
+#include "wm-letters-dialog.h"
 #include "wm-login-page.h"
 #include "wm-main-view.h"
+#include "wm-password-dialog.h"
+#include "wm-preferences-window.h"
+#include "wm-users-page.h"
 #include "wm-welcome-page.h"
 #include "wm-window.h"
 
@@ -24,6 +36,9 @@ struct _WmWindow
   GSettings *settings;
   WmSession *session;       /* NULL while locked */
   GtkWidget *main_view;     /* NULL while locked */
+  WmIdleMonitor *idle_monitor;
+  guint auto_lock_seconds;  /* a test's override of the setting; 0: use the setting */
+  AdwToast *lock_warning;   /* the "about to lock" toast while it shows */
 
   /* Template widgets */
   AdwToastOverlay *toast_overlay;
@@ -74,11 +89,21 @@ static void
 set_unlocked_actions (WmWindow *self,
                       gboolean  unlocked)
 {
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-enquiry", unlocked);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", unlocked);
+  WmRole role = unlocked ? wm_session_get_role (self->session) : WM_ROLE_THERAPIST;
+  gboolean staff = unlocked && role != WM_ROLE_THERAPIST;
+  gboolean admin = unlocked && (role == WM_ROLE_ADMIN || role == WM_ROLE_SYSTEM);
+
+  /* The store refuses a role what it may not do; the GUI only stops offering it. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-enquiry", staff);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", staff);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save", unlocked);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.print", staff);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.preferences", unlocked);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.audit-log", admin);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.change-password",
+                                 unlocked && wm_session_get_user (self->session) != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lock", unlocked);
-  gtk_widget_set_visible (self->new_enquiry_button, unlocked);
+  gtk_widget_set_visible (self->new_enquiry_button, staff);
   gtk_widget_set_visible (self->lock_button, unlocked);
 }
 
@@ -97,6 +122,24 @@ show_welcome (WmWindow *self)
 }
 
 static void
+update_auto_lock (WmWindow *self)
+{
+  guint seconds = self->auto_lock_seconds;
+
+  if (seconds == 0)
+    seconds = g_settings_get_uint (self->settings, "auto-lock-minutes") * 60;
+  /* Only a session is worth locking; the countdown restarts on every change. */
+  wm_idle_monitor_set_timeout (self->idle_monitor, self->session != NULL ? seconds : 0);
+}
+
+static void
+password_changed_cb (WmPasswordDialog *dialog,
+                     WmWindow         *self)
+{
+  wm_window_add_toast (self, _("Password changed"));
+}
+
+static void
 enter_session (WmWindow  *self,
                WmSession *session)
 {
@@ -107,6 +150,34 @@ enter_session (WmWindow  *self,
                                      wm_main_view_get_stack (WM_MAIN_VIEW (self->main_view)));
   gtk_stack_set_visible_child_name (self->pages, "main");
   set_unlocked_actions (self, TRUE);
+  update_auto_lock (self);
+
+  /* A password an administrator set is theirs as much as the user's: replace it first. */
+  if (wm_session_must_change_password (session))
+    {
+      GtkWidget *dialog = wm_password_dialog_new (GTK_WINDOW (self), session, TRUE);
+
+      g_signal_connect (dialog, "changed", G_CALLBACK (password_changed_cb), self);
+      gtk_window_present (GTK_WINDOW (dialog));
+    }
+}
+
+/* Every dialog and window opened over this one shows data of the session. */
+static void
+close_session_windows (WmWindow *self)
+{
+  GListModel *toplevels = gtk_window_get_toplevels (); /* owned by GTK */
+  g_autoptr(GPtrArray) doomed = g_ptr_array_new ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (gtk_window_get_transient_for (window) == GTK_WINDOW (self))
+        g_ptr_array_add (doomed, window);
+    }
+  for (guint i = 0; i < doomed->len; i++)
+    gtk_window_destroy (doomed->pdata[i]);
 }
 
 /* Drops every view of the data, closes the store and wipes the key; back to the login. */
@@ -118,6 +189,9 @@ lock_session (WmWindow *self)
   if (self->session == NULL)
     return;
   path = g_strdup (wm_store_get_path (wm_session_get_store (self->session)));
+  close_session_windows (self);
+  if (self->lock_warning != NULL)
+    adw_toast_dismiss (self->lock_warning);
   adw_view_switcher_title_set_stack (self->switcher_title, NULL);
   set_unlocked_actions (self, FALSE);
   show_login (self, path);
@@ -126,6 +200,63 @@ lock_session (WmWindow *self)
   self->main_view = NULL;
   wm_session_lock (self->session);
   g_clear_object (&self->session);
+  update_auto_lock (self);
+}
+
+static void
+lock_warning_dismissed_cb (AdwToast *toast,
+                           WmWindow *self)
+{
+  if (self->lock_warning == toast)
+    self->lock_warning = NULL;
+}
+
+static void
+idle_warning_cb (WmIdleMonitor *monitor,
+                 guint          seconds_left,
+                 WmWindow      *self)
+{
+  gboolean unsaved = self->main_view != NULL
+                     && wm_main_view_has_unsaved_changes (WM_MAIN_VIEW (self->main_view));
+  AdwToast *toast;
+
+  if (self->session == NULL || self->lock_warning != NULL)
+    return;
+  toast = adw_toast_new (unsaved ? _("Waymark will lock in 30 seconds and discard unsaved "
+                                     "changes. Use it to stay signed in.")
+                                 : _("Waymark will lock in 30 seconds. Use it to stay signed "
+                                     "in."));
+  adw_toast_set_timeout (toast, seconds_left);
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  g_signal_connect (toast, "dismissed", G_CALLBACK (lock_warning_dismissed_cb), self);
+  self->lock_warning = toast;
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+idle_activity_cb (WmIdleMonitor *monitor,
+                  WmWindow      *self)
+{
+  if (self->lock_warning != NULL)
+    adw_toast_dismiss (self->lock_warning);
+}
+
+static void
+idle_cb (WmIdleMonitor *monitor,
+         WmWindow      *self)
+{
+  if (self->session == NULL)
+    return;
+  lock_session (self);
+  wm_window_add_toast (self, _("Locked after a time without use"));
+}
+
+static void
+auto_lock_setting_changed_cb (GSettings  *settings,
+                              const char *key,
+                              WmWindow   *self)
+{
+  update_auto_lock (self);
 }
 
 static void
@@ -195,6 +326,72 @@ save_action (GtkWidget  *widget,
 }
 
 static void
+print_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  WmWindow *self = WM_WINDOW (widget);
+  gint64 case_id;
+
+  if (self->main_view == NULL)
+    return;
+  case_id = wm_main_view_get_open_case_id (WM_MAIN_VIEW (self->main_view));
+  if (case_id <= 0)
+    {
+      wm_window_add_toast (self, _("Open a saved case to print its letters"));
+      return;
+    }
+  gtk_window_present (GTK_WINDOW (wm_letters_dialog_new (GTK_WINDOW (self),
+                                                         wm_session_get_store (self->session),
+                                                         case_id)));
+}
+
+static void
+preferences_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  WmWindow *self = WM_WINDOW (widget);
+  GtkWidget *preferences;
+
+  if (self->session == NULL)
+    return;
+  preferences = wm_preferences_window_new (GTK_WINDOW (self), self->session);
+  if (wm_session_is_admin (self->session) && wm_session_get_user (self->session) != NULL)
+    adw_preferences_window_add (ADW_PREFERENCES_WINDOW (preferences),
+                                ADW_PREFERENCES_PAGE (wm_users_page_new (self->session)));
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+static void
+audit_log_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  WmWindow *self = WM_WINDOW (widget);
+
+  if (self->session == NULL)
+    return;
+  gtk_window_present (GTK_WINDOW (wm_audit_window_new (GTK_WINDOW (self),
+                                                       wm_session_get_store (self->session))));
+}
+
+static void
+change_password_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  WmWindow *self = WM_WINDOW (widget);
+  GtkWidget *dialog;
+
+  if (self->session == NULL)
+    return;
+  dialog = wm_password_dialog_new (GTK_WINDOW (self), self->session, FALSE);
+  g_signal_connect (dialog, "changed", G_CALLBACK (password_changed_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 lock_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
@@ -220,6 +417,7 @@ wm_window_dispose (GObject *object)
   if (self->session != NULL)
     wm_session_lock (self->session);
   g_clear_object (&self->session);
+  g_clear_object (&self->idle_monitor);
   gtk_widget_dispose_template (GTK_WIDGET (self), WM_TYPE_WINDOW);
   g_clear_object (&self->settings);
 
@@ -258,7 +456,16 @@ wm_window_class_init (WmWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.new-enquiry", NULL, new_enquiry_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.save", NULL, save_action);
+  gtk_widget_class_install_action (widget_class, "win.print", NULL, print_action);
+  gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
+  gtk_widget_class_install_action (widget_class, "win.audit-log", NULL, audit_log_action);
+  gtk_widget_class_install_action (widget_class, "win.change-password", NULL,
+                                   change_password_action);
   gtk_widget_class_install_action (widget_class, "win.lock", NULL, lock_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK,
+                                       "win.print", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
+                                       "win.preferences", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
                                        "win.new-enquiry", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
@@ -281,6 +488,13 @@ wm_window_init (WmWindow *self)
   self->settings = g_settings_new (APP_ID);
   wm_window_restore_state (self);
   set_unlocked_actions (self, FALSE);
+
+  self->idle_monitor = wm_idle_monitor_new (GTK_WINDOW (self));
+  g_signal_connect (self->idle_monitor, "warning", G_CALLBACK (idle_warning_cb), self);
+  g_signal_connect (self->idle_monitor, "activity", G_CALLBACK (idle_activity_cb), self);
+  g_signal_connect (self->idle_monitor, "idle", G_CALLBACK (idle_cb), self);
+  g_signal_connect_object (self->settings, "changed::auto-lock-minutes",
+                           G_CALLBACK (auto_lock_setting_changed_cb), self, 0);
 
   /* Straight to the login when the last database is still there. */
   last = g_settings_get_string (self->settings, "last-database");
@@ -320,4 +534,13 @@ wm_window_get_main_view (WmWindow *self)
 {
   g_return_val_if_fail (WM_IS_WINDOW (self), NULL);
   return self->main_view;
+}
+
+void
+wm_window_set_auto_lock_seconds (WmWindow *self,
+                                 guint     seconds)
+{
+  g_return_if_fail (WM_IS_WINDOW (self));
+  self->auto_lock_seconds = seconds;
+  update_auto_lock (self);
 }

@@ -21,5 +21,9 @@ void       wm_window_add_toast     (WmWindow      *self,
 /* The logged-in session, or NULL while locked. */
 WmSession *wm_window_get_session   (WmWindow      *self);
 GtkWidget *wm_window_get_main_view (WmWindow      *self);
+/* Locks after @seconds without input instead of the auto-lock-minutes setting (tests, and a
+ * stricter local policy); 0 goes back to the setting. */
+void       wm_window_set_auto_lock_seconds (WmWindow  *self,
+                                            guint      seconds);
 
 G_END_DECLS

@@ -320,11 +320,15 @@ test_window_main_menu (void)
           g_ptr_array_add (actions, action);
         }
     }
-  g_assert_cmpuint (actions->len, ==, 4);
-  g_assert_cmpstr (actions->pdata[0], ==, "win.lock");
-  g_assert_cmpstr (actions->pdata[1], ==, "win.show-help-overlay");
-  g_assert_cmpstr (actions->pdata[2], ==, "app.about");
-  g_assert_cmpstr (actions->pdata[3], ==, "app.quit");
+  g_assert_cmpuint (actions->len, ==, 7);
+  g_assert_cmpstr (actions->pdata[0], ==, "win.preferences");
+  g_assert_cmpstr (actions->pdata[1], ==, "win.audit-log");
+  g_assert_cmpstr (actions->pdata[2], ==, "win.change-password");
+  g_assert_cmpstr (actions->pdata[3], ==, "win.lock");
+  g_assert_cmpstr (actions->pdata[4], ==, "win.show-help-overlay");
+  g_assert_cmpstr (actions->pdata[5], ==, "app.about");
+  g_assert_cmpstr (actions->pdata[6], ==, "app.quit");
+
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (window), "show-help-overlay"));
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "about"));
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "quit"));
