@@ -89,6 +89,44 @@ new_enquiry_cb (WmCasesPage *page,
   wm_main_view_new_enquiry (self);
 }
 
+static gboolean
+close_unreadable_case_cb (gpointer data)
+{
+  WmMainView *self = data;
+
+  if (self->case_view != NULL)
+    {
+      close_case (self);
+      wm_gui_toast (GTK_WIDGET (self), _("The case is no longer referred to you"));
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* A therapist who declines a referral, or whose referral is marked "no contact", may no
+ * longer see the case: the store now refuses it, so the view closes rather than show a
+ * case it can no longer read. */
+static void
+store_changed_cb (WmStore    *store,
+                  const char *entity,
+                  gint64      id,
+                  WmMainView *self)
+{
+  g_autoptr(GListModel) referrals = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 open_id;
+
+  if (self->case_view == NULL || g_strcmp0 (entity, "case") != 0)
+    return;
+  open_id = wm_case_view_get_case_id (WM_CASE_VIEW (self->case_view));
+  if (open_id <= 0 || (id >= 0 && id != open_id))
+    return;
+  referrals = wm_store_list_referrals (store, open_id, &error);
+  /* Closed from an idle: the change may come from a button inside the case view. */
+  if (referrals == NULL && g_error_matches (error, WM_STORE_ERROR, WM_STORE_ERROR_NOT_FOUND))
+    g_idle_add_full (G_PRIORITY_DEFAULT, close_unreadable_case_cb, g_object_ref (self),
+                     g_object_unref);
+}
+
 static void
 wm_main_view_dispose (GObject *object)
 {
@@ -131,6 +169,7 @@ wm_main_view_new (WmSession *session)
       WmStore *store = wm_session_get_store (session);
 
       self->cases_page = wm_my_cases_page_new (store, wm_store_get_principal_therapist (store));
+      g_signal_connect_object (store, "changed", G_CALLBACK (store_changed_cb), self, 0);
       g_signal_connect (self->cases_page, "case-activated", G_CALLBACK (case_activated_cb), self);
       gtk_stack_add_child (self->cases_stack, self->cases_page);
       page = adw_view_stack_add_titled (self->stack, GTK_WIDGET (self->cases_stack), "cases",
