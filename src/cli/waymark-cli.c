@@ -30,6 +30,8 @@
 
 #define DEMO_USER "demo"
 #define DEMO_PASSWORD "waymark-demo-2026"
+#define DEMO_COORDINATOR "coordinator"
+#define DEMO_THERAPIST "therapist"
 
 typedef struct
 {
@@ -196,6 +198,42 @@ cmd_init (void)
   return 0;
 }
 
+/* A coordinator, and a therapist user linked to the demo therapist with the most cases, so
+ * the demo shows what each role sees. */
+static gboolean
+add_demo_users (WmSession  *session,
+                GError    **error)
+{
+  WmStore *store = wm_session_get_store (session);
+  g_autoptr(GListModel) therapists = wm_store_list_therapists (store, error);
+  gint64 best = -1;
+  guint best_n = 0;
+
+  if (therapists == NULL)
+    return FALSE;
+  for (guint i = 0; i < g_list_model_get_n_items (therapists); i++)
+    {
+      g_autoptr(WmTherapist) t = g_list_model_get_item (therapists, i);
+      g_autoptr(GPtrArray) cases = wm_store_list_therapist_cases (store,
+                                                                  wm_record_get_id (WM_RECORD (t)),
+                                                                  error);
+
+      if (cases == NULL)
+        return FALSE;
+      if (cases->len > best_n)
+        {
+          best_n = cases->len;
+          best = wm_record_get_id (WM_RECORD (t));
+        }
+    }
+  if (!wm_session_add_user (session, DEMO_COORDINATOR, _("Demo Coordinator"), "coordinator", -1,
+                            DEMO_PASSWORD, FALSE, wm_kdf_strength_default (), error))
+    return FALSE;
+  return best < 0
+         || wm_session_add_user (session, DEMO_THERAPIST, _("Demo Therapist"), "therapist", best,
+                                 DEMO_PASSWORD, FALSE, wm_kdf_strength_default (), error);
+}
+
 static int
 cmd_demo (void)
 {
@@ -205,7 +243,7 @@ cmd_demo (void)
   if (!require_db ())
     return 1;
   session = wm_session_create (opt.db, _("Demo Therapy Network (fictional)"), DEMO_USER,
-                               _("Demo Coordinator"), DEMO_PASSWORD,
+                               _("Demo Administrator"), DEMO_PASSWORD,
                                wm_kdf_strength_default (), NULL, &error);
   if (session == NULL)
     return fail (error);
@@ -219,8 +257,13 @@ cmd_demo (void)
       g_unlink (keys);
       return fail (error);
     }
+  if (!add_demo_users (session, &error))
+    return fail (error);
   g_print (_("Demo database created at %s with fictional people only.\n"), opt.db);
   g_print (_("Demo login: username “%s”, password “%s”\n"), DEMO_USER, DEMO_PASSWORD);
+  g_print (_("Also “%s” (a coordinator) and “%s” (a therapist, who sees only the cases "
+             "referred to them), with the same password.\n"),
+           DEMO_COORDINATOR, DEMO_THERAPIST);
   return 0;
 }
 
