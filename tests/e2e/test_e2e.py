@@ -253,6 +253,55 @@ class UI:
     REFER_CONFIRM = "Refer"
     BACK_TO_CASES = "Back to Cases"
 
+    # The map (ui/wm-map-view.ui, src/gui/wm-map-view.c, src/gui/wm-map-markers.c). The tests'
+    # schemas turn online tiles off: the map draws the offline gazetteer's town names.
+    MAP_TAB = "Map"
+    MAP_SEARCH = "Go to a town"
+    MAP_SPECIALISM = "Specialism"
+    MAP_ACCEPTING_ONLY = "Accepting Only"
+    MAP_TILES_OFF = "Online map tiles are off: showing town names"
+    MAP_THERAPIST = re.compile(r"^Therapist: ")         # + "name, 1 place free"
+    MAP_COUNT = re.compile(r"^(\d+) therapists?$")
+
+    # Locking and logging in again (ui/wm-window.ui, ui/wm-login-page.ui)
+    LOCK = "Lock"
+    CHOOSE_ANOTHER = "Choose Another…"
+
+    # Preferences and its Users page (src/gui/wm-window.c, ui/wm-preferences-window.ui,
+    # ui/wm-users-page.ui, src/gui/wm-users-page.c); Preferences, the Add User form and the
+    # password dialog are all titled "Waymark", so each is told by when it appeared.
+    MENU_PREFERENCES = "Preferences"
+    USERS_TAB = "Users"
+    ADD_USER = "Add User…"
+    ADD_USER_TITLE = "Add User"
+    NEW_USERNAME = "Username"
+    DISPLAY_NAME = "Display name"
+    ROLE = "Role"
+    ROLE_THERAPIST = "Therapist"                                   # src/core/wm-vocab.c
+    ROLE_COORDINATOR = "Coordinator"
+    THERAPIST_RECORD = "Therapist record"
+    INITIAL_PASSWORD = "Password"
+    REPEAT_INITIAL_PASSWORD = "Repeat password"
+    MUST_CHANGE = "Must change password at first login"
+    ADD = "Add"
+    MUST_CHANGE_STATE = "Must change password"
+
+    # The forced password change at first login (ui/wm-password-dialog.ui,
+    # src/gui/wm-password-dialog.c)
+    CHOOSE_OWN_PASSWORD = "Choose Your Own Password"
+    TEMPORARY_PASSWORD = "Temporary password"
+    NEW_PASSWORD = "New password"
+    REPEAT_NEW_PASSWORD = "Repeat new password"
+    CHANGE = "Change"
+    CANCEL = "Cancel"
+
+    # A therapist's own view (src/gui/wm-main-view.c, src/gui/wm-my-cases-page.c,
+    # src/gui/wm-referral-actions.c)
+    TO_CONTACT = "To Contact"
+    ACCEPT = "Accept"
+    DECLINE = "Decline…"
+    ACCEPTED = re.compile(r"^Accepted · referred on ")
+
 
 # Roles as AT-SPI names them.
 BUTTONS = ("push button", "toggle button", "menu item", "page tab", "link", "radio button")
@@ -1453,20 +1502,43 @@ class E2ESkeletonTest(E2ETestCase):
 
 
 ADMIN_PASSWORD = "Lantern-Quarry-Meadow-73"
+APP_ID = "io.github.waymark.Waymark"
 
 
-class E2ECoordinatorTest(E2ETestCase):
-    """The coordinator's day from the issue: a new database, a therapist, an enquiry matched
-    and referred, and the case found again; then the CLI reads what the GUI wrote."""
+class E2EFlowTestCase(E2ETestCase):
+    """The steps the flows below share, each taken the way a person takes it. No tests of its
+    own. Screenshots of the steps are taken where step_screenshots is set (the coordinator's
+    flow); the other flows take only their own."""
 
-    time_limit = 180
+    step_screenshots = False
+
+    def setUp(self):
+        # The app opens the last database it knew (the previous test's) straight at its login
+        # page; these flows start from the welcome page with a database of their own.
+        try:
+            subprocess.run(["gsettings", "reset", APP_ID, "last-database"], timeout=TIMEOUT,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except (OSError, subprocess.SubprocessError) as e:
+            log("gsettings reset failed: %s" % e)
+        super().setUp()
+
+    def step_screenshot(self, name):
+        if self.step_screenshots:
+            screenshot(name)
+
+    def new_window(self, before, what, timeout=TIMEOUT):
+        """The app's window that was not among `before` (its windows listed just before the
+        press that opens it). Preferences, the Add User form and the password dialog are all
+        titled "Waymark", like the main window, so when it appeared is what tells. The app's
+        windows are listed only while one is expected to appear: see closed ()."""
+        return wait_for(what, lambda: next(
+            (w for w in children_of(self.app.node) if w not in before), None), timeout)
 
     def choose_database_file(self, win, path):
         """The database in the work directory, through the file chooser."""
         before = children_of(self.app.node)
         press(win, UI.CHOOSE_FILE)
-        chooser = wait_for("the file chooser", lambda: next(
-            (w for w in children_of(self.app.node) if w not in before), None))
+        chooser = self.new_window(before, "the file chooser")
         fill(chooser, UI.CHOOSER_NAME, path)
         press(chooser, UI.CHOOSER_ACCEPT)
         wait_closed(chooser)
@@ -1474,19 +1546,10 @@ class E2ECoordinatorTest(E2ETestCase):
     def tab(self, win, name):
         press(win, name, UI.TAB_ROLES)
 
-    @requires(UI.CREATE_NEW_DATABASE)
-    def test_coordinator_flow(self):
-        app = self.app
-        win = app.window
-        today = datetime.date.today()
-        in_a_year = (today + datetime.timedelta(days=365)).isoformat()
-        last_month = (today - datetime.timedelta(days=30)).isoformat()
-        db_path = os.path.join(WORKDIR, "example-trust.waymark")
-        client = "Oswin"
-        given, family = "Imogen", "Thackeray"
-
-        # Welcome: a new database.
-        screenshot("welcome")
+    def create_database(self, win, db_path):
+        """Welcome: a new database and its first administrator, "admin"; the recovery key
+        acknowledged. Returns the key as shown."""
+        self.step_screenshot("welcome")
         press(win, UI.CREATE_NEW_DATABASE)
         fill(win, UI.ORGANISATION, "Example Trust")
         self.choose_database_file(win, db_path)
@@ -1494,21 +1557,26 @@ class E2ECoordinatorTest(E2ETestCase):
         fill(win, UI.YOUR_NAME, "Ada Admin")
         fill(win, UI.PASSWORD, ADMIN_PASSWORD)
         fill(win, UI.REPEAT_PASSWORD, ADMIN_PASSWORD)
-        screenshot("create-database")
+        self.step_screenshot("create-database")
         press(win, UI.CREATE_DATABASE)
 
         # The recovery key, shown once.
         key = " ".join(name_of(find_label(win, UI.RECOVERY_KEY, SLOW_TIMEOUT)).split())
-        screenshot("recovery-key")
+        self.step_screenshot("recovery-key")
         set_check(win, UI.KEY_STORED)
         press(win, UI.CONTINUE)
         find(win, UI.CASES_TAB, UI.TAB_ROLES, SLOW_TIMEOUT)
-        screenshot("created")
+        self.step_screenshot("created")
         self.assertTrue(os.path.exists(db_path), db_path)
+        return key
 
-        # A therapist in Harrogate: pre-offence, in person, compliant.
+    def add_therapist(self, win, given, family):
+        """A therapist in Harrogate: pre-offence, in person, compliant."""
+        today = datetime.date.today()
+        in_a_year = (today + datetime.timedelta(days=365)).isoformat()
+        last_month = (today - datetime.timedelta(days=30)).isoformat()
         self.tab(win, UI.THERAPISTS_TAB)
-        screenshot("therapists")
+        self.step_screenshot("therapists")
         press(win, UI.NEW_THERAPIST)
         fill(win, UI.GIVEN_NAME, given)
         fill(win, UI.FAMILY_NAME, family)
@@ -1519,37 +1587,77 @@ class E2ECoordinatorTest(E2ETestCase):
         fill(win, UI.INSURANCE_EXPIRES, in_a_year)
         fill(win, UI.DBS_CHECKED, last_month)
         set_check(win, UI.TRAINING_COMPLETED)
-        screenshot("therapist-editor")
+        self.step_screenshot("therapist-editor")
         press(win, UI.SAVE)
         find_label(win, re.compile(r"\b%s\b" % family))
 
-        # An enquiry from Harrogate: at risk, not offended; needs pre-offence work.
+    def record_enquiry(self, win, client, details=True):
+        """An enquiry from Harrogate: at risk, not offended; needs pre-offence work (without
+        details: a name and nothing else, which is enough to save). Returns the case's
+        reference; the case stays open."""
         self.tab(win, UI.CASES_TAB)
         press(win, UI.NEW_ENQUIRY)
         fill(win, UI.GIVEN_NAME, client)
-        pick_suggestion(win, UI.TOWN, "Harrog", re.compile(r"^Harrogate\b"))
-        choose(win, UI.CATEGORY, UI.AT_RISK)
-        required = expand(win, UI.REQUIRED_SPECIALISMS)
-        set_check(required, UI.PRE_OFFENCE)
+        if details:
+            pick_suggestion(win, UI.TOWN, "Harrog", re.compile(r"^Harrogate\b"))
+            choose(win, UI.CATEGORY, UI.AT_RISK)
+            required = expand(win, UI.REQUIRED_SPECIALISMS)
+            set_check(required, UI.PRE_OFFENCE)
         press(win, UI.SAVE)
         reference = UI.CASE_REFERENCE.search(
             name_of(find_label(win, UI.CASE_REFERENCE, SLOW_TIMEOUT))).group(0)
         log("case %s" % reference)
-        screenshot("case-editor")
+        self.step_screenshot("case-editor")
+        return reference
 
-        # Triage, then matching, each confirmed; the therapist is offered; refer.
+    def refer(self, win, family):
+        """The open case through triage and matching, each confirmed; the therapist named
+        `family` is offered; referred."""
         for status in (UI.TRIAGE, UI.MATCHING):
             choose(win, UI.CHANGE_STATUS, status)
-            respond(app.node, UI.STATUS_DIALOG, UI.STATUS_CONFIRM)
+            respond(self.app.node, UI.STATUS_DIALOG, UI.STATUS_CONFIRM)
             find_label(win, status)
         self.tab(win, UI.MATCHING_TAB)
         refer = find(win, re.compile(UI.REFER_TO.pattern + r".*\b%s\b" % family), BUTTONS,
                      SLOW_TIMEOUT)
-        screenshot("matching")
+        self.step_screenshot("matching")
         activate(refer)
-        respond(app.node, UI.REFER_DIALOG, UI.REFER_CONFIRM)
+        respond(self.app.node, UI.REFER_DIALOG, UI.REFER_CONFIRM)
         find_label(win, UI.REFERRED, SLOW_TIMEOUT)
-        screenshot("referred")
+        self.step_screenshot("referred")
+
+    def lock(self, win):
+        """The Lock button in the header (Ctrl+L); back at the login page."""
+        press(win, UI.LOCK, ("push button",))
+        find(win, UI.LOG_IN, BUTTONS, SLOW_TIMEOUT)
+
+    def log_in(self, win, username, password):
+        fill(win, UI.USERNAME, username)
+        fill(win, UI.PASSWORD, password)
+        press(win, UI.LOG_IN)
+
+
+class E2ECoordinatorTest(E2EFlowTestCase):
+    """The coordinator's day from the issue: a new database, a therapist (then seen on the
+    map), an enquiry matched and referred, and the case found again; then the CLI reads what
+    the GUI wrote."""
+
+    time_limit = 180
+    step_screenshots = True
+
+    @requires(UI.CREATE_NEW_DATABASE)
+    def test_coordinator_flow(self):
+        win = self.app.window
+        db_path = os.path.join(WORKDIR, "example-trust.waymark")
+        client = "Oswin"
+        given, family = "Imogen", "Thackeray"
+
+        key = self.create_database(win, db_path)
+        self.add_therapist(win, given, family)
+        self.check_map(win, family)
+
+        reference = self.record_enquiry(win, client)
+        self.refer(win, family)
 
         # Back to the list: searching for the client finds the case.
         press(win, UI.BACK_TO_CASES)
@@ -1560,6 +1668,30 @@ class E2ECoordinatorTest(E2ETestCase):
         # What the GUI showed is in the file: the recovery key it showed opens it and the
         # audit chain holds; the case is there for the CLI's matcher.
         self.check_with_cli(db_path, key, reference)
+
+    def check_map(self, win, family):
+        """The Map page with online tiles off (the tests' schemas): the filters, the count,
+        why there are no map pictures, and the new therapist's marker where it can be seen
+        and pressed, its popover saying where she works."""
+        self.tab(win, UI.MAP_TAB)
+        find(win, UI.MAP_SEARCH, ENTRIES)
+        find(win, UI.MAP_SPECIALISM, ("combo box", "push button", "toggle button"))
+        find(win, UI.MAP_ACCEPTING_ONLY, BUTTONS)
+        marker = find(win, re.compile(UI.MAP_THERAPIST.pattern + r".*\b%s\b" % family),
+                      BUTTONS, SLOW_TIMEOUT)
+        self.assertTrue(on_screen(marker), "%s is not on screen" % node_str(marker))
+        count = find_label(win, UI.MAP_COUNT)
+        self.assertEqual(UI.MAP_COUNT.search(_norm(name_of(count))).group(1), "1",
+                         name_of(count))
+        find_label(win, UI.MAP_TILES_OFF)
+        screenshot("map")
+
+        activate(marker)
+        where = find_label(win, re.compile(r"^Harrogate · In person\b"))
+        self.assertIsNotNone(popover_of(where), "%s is not in a popover" % node_str(where))
+        screenshot("map-therapist")
+        keys("Escape")
+        wait_for("the therapist's popover to close", lambda: popover_of(where) is None)
 
     def check_with_cli(self, db_path, key, reference):
         key_file = os.path.join(WORKDIR, "recovery.key")
@@ -1577,6 +1709,127 @@ class E2ECoordinatorTest(E2ETestCase):
                            capture_output=True, text=True, timeout=SLOW_TIMEOUT)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         json.loads(p.stdout)
+
+
+COORDINATOR_PASSWORD = "Juniper-Tandem-Harbour-28"
+THERAPIST_TEMPORARY_PASSWORD = "Orchard-Kettle-Signal-41"
+THERAPIST_PASSWORD = "Bramble-Lighthouse-Cobalt-96"
+
+
+class E2EUsersTest(E2EFlowTestCase):
+    """Users and roles, from the issue: the administrator makes accounts in Preferences →
+    Users (a therapist tied to her directory record, with a temporary password; a
+    coordinator) and locks; the coordinator logs in, refers one of two enquiries to the
+    therapist and locks; the therapist logs in, is made to choose her own password, and sees
+    that one case and nothing else, with the actions on her referral."""
+
+    time_limit = 300
+
+    def open_preferences(self, win):
+        before = children_of(self.app.node)
+        press(win, UI.MAIN_MENU)
+        press(win, UI.MENU_PREFERENCES, MENU_ITEMS)
+        return self.new_window(before, "Preferences")
+
+    def add_user(self, prefs, username, display_name, role, password, therapist=None,
+                 must_change=True, shot=None):
+        """Add User…, filled in and sent; waits for the form to close and the user's row."""
+        before = children_of(self.app.node)
+        press(prefs, UI.ADD_USER)
+        form = self.new_window(before, "the Add User form")
+        find_label(form, UI.ADD_USER_TITLE)
+        fill(form, UI.NEW_USERNAME, username)
+        fill(form, UI.DISPLAY_NAME, display_name)
+        choose(form, UI.ROLE, role)
+        if therapist is not None:
+            choose(form, UI.THERAPIST_RECORD, therapist)
+        fill(form, UI.INITIAL_PASSWORD, password)
+        fill(form, UI.REPEAT_INITIAL_PASSWORD, password)
+        self.assertTrue(is_checked(find(form, UI.MUST_CHANGE, CHECKS)),
+                        "%r is not on by default" % UI.MUST_CHANGE)
+        set_check(form, UI.MUST_CHANGE, must_change)
+        if shot:
+            screenshot(shot)
+        press(form, UI.ADD)
+        wait_closed(form, SLOW_TIMEOUT)
+        # The new row: "imogen · Therapist" under her name.
+        find_label(prefs, re.compile(r"^%s · %s$" % (re.escape(username), re.escape(role))))
+
+    @requires(UI.CREATE_NEW_DATABASE)
+    def test_users_and_roles(self):
+        app = self.app
+        win = app.window
+        db_path = os.path.join(WORKDIR, "users-trust.waymark")
+        given, family = "Imogen", "Thackeray"
+
+        # The administrator: a new database, and the therapist in the directory.
+        self.create_database(win, db_path)
+        self.add_therapist(win, given, family)
+
+        # Preferences → Users: the therapist's account, tied to her record, with a temporary
+        # password (must change at first login: on by default); a coordinator's, without.
+        prefs = self.open_preferences(win)
+        self.tab(prefs, UI.USERS_TAB)
+        find_label(prefs, re.compile(r"^admin · Administrator · You$"))
+        self.add_user(prefs, "imogen", "%s %s" % (given, family), UI.ROLE_THERAPIST,
+                      THERAPIST_TEMPORARY_PASSWORD,
+                      therapist=re.compile(r"^%s %s$" % (given, family)), shot="add-user")
+        self.add_user(prefs, "colin", "Colin Coordinator", UI.ROLE_COORDINATOR,
+                      COORDINATOR_PASSWORD, must_change=False)
+        find_label(prefs, UI.MUST_CHANGE_STATE)          # on the therapist's row
+        screenshot("users")
+        press(prefs, UI.CLOSE)
+        wait_closed(prefs)
+        self.lock(win)
+
+        # The coordinator: straight in (no password to change); an enquiry not for her, then
+        # one referred to her.
+        self.log_in(win, "colin", COORDINATOR_PASSWORD)
+        find(win, UI.CASES_TAB, UI.TAB_ROLES, SLOW_TIMEOUT)
+        self.assertEqual(len(children_of(app.node)), 1, "a window other than the main one")
+        other = self.record_enquiry(win, "Perrin", details=False)
+        reference = self.record_enquiry(win, "Oswin")
+        self.refer(win, family)
+        self.lock(win)
+
+        # The therapist: her temporary password works once, to choose her own; the dialog
+        # cannot be cancelled.
+        before = children_of(app.node)
+        self.log_in(win, "imogen", THERAPIST_TEMPORARY_PASSWORD)
+        dialog = self.new_window(before, "the password dialog", SLOW_TIMEOUT)
+        find_label(dialog, UI.CHOOSE_OWN_PASSWORD)
+        self.assertIsNone(exists(dialog, UI.CANCEL, BUTTONS), "a forced change can be cancelled")
+        fill(dialog, UI.TEMPORARY_PASSWORD, THERAPIST_TEMPORARY_PASSWORD)
+        fill(dialog, UI.NEW_PASSWORD, THERAPIST_PASSWORD)
+        fill(dialog, UI.REPEAT_NEW_PASSWORD, THERAPIST_PASSWORD)
+        screenshot("password-change")
+        press(dialog, UI.CHANGE, timeout=SLOW_TIMEOUT)
+        wait_closed(dialog, SLOW_TIMEOUT)
+
+        # My Cases: that one case, and none of the staff's controls.
+        find_label(win, UI.TO_CONTACT, SLOW_TIMEOUT)
+        rows = find_all(win, UI.CASE_REFERENCE, ROWS)
+        self.assertEqual([UI.CASE_REFERENCE.search(name_of(r)).group(0) for r in rows],
+                         [reference], "My Cases lists %s" % [name_of(r) for r in rows])
+        self.assertNotEqual(other, reference)
+        self.assertIsNone(exists(win, UI.NEW_ENQUIRY, BUTTONS))
+        self.assertIsNone(exists(win, UI.THERAPISTS_TAB, UI.TAB_ROLES))
+        screenshot("my-cases")
+
+        # Her case, with what she can do about the referral: accept it.
+        activate_row(win, re.compile(re.escape(reference)),
+                     until=lambda: exists(win, UI.ACCEPT, BUTTONS))
+        find_label(win, re.compile(r"^%s$" % re.escape(reference)))
+        find(win, UI.DECLINE, BUTTONS)
+        screenshot("therapist-case")
+        press(win, UI.ACCEPT)
+        find_label(win, UI.ACCEPTED)
+        self.lock(win)
+
+        # Her own password opens it now, with no dialog.
+        self.log_in(win, "imogen", THERAPIST_PASSWORD)
+        find_label(win, UI.TO_CONTACT, SLOW_TIMEOUT)
+        self.assertEqual(len(children_of(app.node)), 1, "a window other than the main one")
 
 
 def main():
