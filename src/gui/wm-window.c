@@ -19,6 +19,7 @@
 
 #include "wm-accessible.h"
 #include "wm-audit-window.h"
+#include "wm-gui-util.h"
 #include "wm-idle-monitor.h"
 #include "wm-letters-dialog.h"
 #include "wm-login-page.h"
@@ -133,13 +134,6 @@ update_auto_lock (WmWindow *self)
 }
 
 static void
-password_changed_cb (WmPasswordDialog *dialog,
-                     WmWindow         *self)
-{
-  wm_window_add_toast (self, _("Password changed"));
-}
-
-static void
 enter_session (WmWindow  *self,
                WmSession *session)
 {
@@ -155,10 +149,8 @@ enter_session (WmWindow  *self,
   /* A password an administrator set is theirs as much as the user's: replace it first. */
   if (wm_session_must_change_password (session))
     {
-      GtkWidget *dialog = wm_password_dialog_new (GTK_WINDOW (self), session, TRUE);
-
-      g_signal_connect (dialog, "changed", G_CALLBACK (password_changed_cb), self);
-      gtk_window_present (GTK_WINDOW (dialog));
+      /* It says "Password changed" itself once done. */
+      gtk_window_present (GTK_WINDOW (wm_password_dialog_new (GTK_WINDOW (self), session, TRUE)));
     }
 }
 
@@ -190,8 +182,7 @@ lock_session (WmWindow *self)
     return;
   path = g_strdup (wm_store_get_path (wm_session_get_store (self->session)));
   close_session_windows (self);
-  if (self->lock_warning != NULL)
-    adw_toast_dismiss (self->lock_warning);
+  wm_gui_dismiss_toasts (self->toast_overlay);
   adw_view_switcher_title_set_stack (self->switcher_title, NULL);
   set_unlocked_actions (self, FALSE);
   show_login (self, path);
@@ -230,7 +221,7 @@ idle_warning_cb (WmIdleMonitor *monitor,
   adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
   g_signal_connect (toast, "dismissed", G_CALLBACK (lock_warning_dismissed_cb), self);
   self->lock_warning = toast;
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  wm_gui_add_toast (self->toast_overlay, toast);
 }
 
 static void
@@ -382,13 +373,10 @@ change_password_action (GtkWidget  *widget,
                         GVariant   *parameter)
 {
   WmWindow *self = WM_WINDOW (widget);
-  GtkWidget *dialog;
-
   if (self->session == NULL)
     return;
-  dialog = wm_password_dialog_new (GTK_WINDOW (self), self->session, FALSE);
-  g_signal_connect (dialog, "changed", G_CALLBACK (password_changed_cb), self);
-  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_window_present (GTK_WINDOW (wm_password_dialog_new (GTK_WINDOW (self), self->session,
+                                                          FALSE)));
 }
 
 static void
@@ -519,7 +507,7 @@ wm_window_add_toast (WmWindow   *self,
                      const char *text)
 {
   g_return_if_fail (WM_IS_WINDOW (self));
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+  wm_gui_add_toast (self->toast_overlay, adw_toast_new (text));
 }
 
 WmSession *
