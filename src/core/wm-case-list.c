@@ -1,4 +1,5 @@
-/* wm-case-list.c: a paged GListModel over the cases table.
+/* wm-case-list.c: a paged GListModel over the cases table, and the same as rows for a view
+ * (WmCaseRows, see wm-case-list.h).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -304,4 +305,282 @@ wm_case_list_get_n_cached (WmCaseList *self)
   while (g_hash_table_iter_next (&iter, NULL, &value))
     n += ((GPtrArray *) value)->len;
   return n;
+}
+
+/* Rows */
+
+struct _WmCaseRows
+{
+  GObject parent_instance;
+
+  WmCaseList *list;
+  gulong items_changed_id;
+  guint n_items;
+  GHashTable *live;     /* position → WmCaseRow, not owned: the rows someone holds */
+  gboolean held;
+  guint changed_from;   /* while held: the first position the list changed, or G_MAXUINT */
+};
+
+struct _WmCaseRow
+{
+  GObject parent_instance;
+
+  WmCaseRows *rows;     /* owned: a row outliving its model still finds its list */
+  guint position;
+  gboolean past_end;
+  WmCaseSummary *summary;
+};
+
+G_DEFINE_FINAL_TYPE (WmCaseRow, wm_case_row, G_TYPE_OBJECT)
+
+enum {
+  ROW_PROP_0,
+  ROW_PROP_SUMMARY,
+  ROW_N_PROPS
+};
+
+static GParamSpec *row_properties[ROW_N_PROPS];
+
+static void
+wm_case_row_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case ROW_PROP_SUMMARY:
+      g_value_set_object (value, wm_case_row_get_summary (WM_CASE_ROW (object)));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+wm_case_row_finalize (GObject *object)
+{
+  WmCaseRow *self = WM_CASE_ROW (object);
+
+  if (!self->past_end
+      && g_hash_table_lookup (self->rows->live, GUINT_TO_POINTER (self->position)) == self)
+    g_hash_table_remove (self->rows->live, GUINT_TO_POINTER (self->position));
+  g_clear_object (&self->summary);
+  g_clear_object (&self->rows);
+  G_OBJECT_CLASS (wm_case_row_parent_class)->finalize (object);
+}
+
+static void
+wm_case_row_class_init (WmCaseRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = wm_case_row_get_property;
+  object_class->finalize = wm_case_row_finalize;
+
+  row_properties[ROW_PROP_SUMMARY] =
+    g_param_spec_object ("summary", NULL, NULL, WM_TYPE_CASE_SUMMARY,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, ROW_N_PROPS, row_properties);
+}
+
+static void
+wm_case_row_init (WmCaseRow *self)
+{
+}
+
+guint
+wm_case_row_get_position (WmCaseRow *self)
+{
+  g_return_val_if_fail (WM_IS_CASE_ROW (self), G_MAXUINT);
+  return self->position;
+}
+
+WmCaseSummary *
+wm_case_row_get_summary (WmCaseRow *self)
+{
+  g_return_val_if_fail (WM_IS_CASE_ROW (self), NULL);
+
+  if (self->summary == NULL && !self->past_end)
+    self->summary = g_list_model_get_item (G_LIST_MODEL (self->rows->list), self->position);
+  return self->summary;
+}
+
+static void wm_case_rows_model_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (WmCaseRows, wm_case_rows, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
+                                                      wm_case_rows_model_init))
+
+static GType
+wm_case_rows_get_item_type (GListModel *model)
+{
+  return WM_TYPE_CASE_ROW;
+}
+
+static guint
+wm_case_rows_get_n_items (GListModel *model)
+{
+  return WM_CASE_ROWS (model)->n_items;
+}
+
+/* The same object for a position for as long as anyone holds it: views find their rows by
+ * identity. */
+static gpointer
+wm_case_rows_get_item (GListModel *model,
+                       guint       position)
+{
+  WmCaseRows *self = WM_CASE_ROWS (model);
+  WmCaseRow *row;
+
+  if (position >= self->n_items)
+    return NULL;
+  row = g_hash_table_lookup (self->live, GUINT_TO_POINTER (position));
+  if (row != NULL)
+    return g_object_ref (row);
+
+  row = g_object_new (WM_TYPE_CASE_ROW, NULL);
+  row->rows = g_object_ref (self);
+  row->position = position;
+  g_hash_table_insert (self->live, GUINT_TO_POINTER (position), row);
+  return row;
+}
+
+static void
+wm_case_rows_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = wm_case_rows_get_item_type;
+  iface->get_n_items = wm_case_rows_get_n_items;
+  iface->get_item = wm_case_rows_get_item;
+}
+
+/* The list changed from @position on: rows past its new end go, rows added at the end come,
+ * and every row still there from @position on shows whatever case is at its place now. */
+static void
+catch_up (WmCaseRows *self,
+          guint       position)
+{
+  guint old_n = self->n_items;
+  guint new_n = g_list_model_get_n_items (G_LIST_MODEL (self->list));
+  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->live);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      WmCaseRow *row = value;
+
+      if (row->position < position)
+        continue;
+      g_clear_object (&row->summary);
+      if (row->position >= new_n)
+        {
+          /* Its view lets it go on the items-changed below; until then it shows nothing. */
+          row->past_end = TRUE;
+          g_hash_table_iter_remove (&iter);
+        }
+      else
+        g_ptr_array_add (changed, g_object_ref (row));
+    }
+
+  self->n_items = new_n;
+  if (new_n < old_n)
+    g_list_model_items_changed (G_LIST_MODEL (self), new_n, old_n - new_n, 0);
+  else if (new_n > old_n)
+    g_list_model_items_changed (G_LIST_MODEL (self), old_n, 0, new_n - old_n);
+
+  for (guint i = 0; i < changed->len; i++)
+    g_object_notify_by_pspec (changed->pdata[i], row_properties[ROW_PROP_SUMMARY]);
+}
+
+static void
+list_items_changed_cb (GListModel *list,
+                       guint       position,
+                       guint       removed,
+                       guint       added,
+                       WmCaseRows *self)
+{
+  if (self->held)
+    self->changed_from = MIN (self->changed_from, position);
+  else
+    catch_up (self, position);
+}
+
+static void
+wm_case_rows_dispose (GObject *object)
+{
+  WmCaseRows *self = WM_CASE_ROWS (object);
+
+  g_clear_signal_handler (&self->items_changed_id, self->list);
+  G_OBJECT_CLASS (wm_case_rows_parent_class)->dispose (object);
+}
+
+static void
+wm_case_rows_finalize (GObject *object)
+{
+  WmCaseRows *self = WM_CASE_ROWS (object);
+
+  /* Every row holds a reference: none is left. */
+  g_clear_pointer (&self->live, g_hash_table_unref);
+  g_clear_object (&self->list);
+  G_OBJECT_CLASS (wm_case_rows_parent_class)->finalize (object);
+}
+
+static void
+wm_case_rows_class_init (WmCaseRowsClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = wm_case_rows_dispose;
+  object_class->finalize = wm_case_rows_finalize;
+}
+
+static void
+wm_case_rows_init (WmCaseRows *self)
+{
+  self->live = g_hash_table_new (NULL, NULL);
+  self->changed_from = G_MAXUINT;
+}
+
+WmCaseRows *
+wm_case_rows_new (WmCaseList *list)
+{
+  WmCaseRows *self;
+
+  g_return_val_if_fail (WM_IS_CASE_LIST (list), NULL);
+  self = g_object_new (WM_TYPE_CASE_ROWS, NULL);
+  self->list = g_object_ref (list);
+  self->n_items = g_list_model_get_n_items (G_LIST_MODEL (list));
+  self->items_changed_id = g_signal_connect (list, "items-changed",
+                                             G_CALLBACK (list_items_changed_cb), self);
+  return self;
+}
+
+WmCaseList *
+wm_case_rows_get_list (WmCaseRows *self)
+{
+  g_return_val_if_fail (WM_IS_CASE_ROWS (self), NULL);
+  return self->list;
+}
+
+void
+wm_case_rows_hold (WmCaseRows *self)
+{
+  g_return_if_fail (WM_IS_CASE_ROWS (self));
+  self->held = TRUE;
+}
+
+void
+wm_case_rows_follow (WmCaseRows *self)
+{
+  guint from;
+
+  g_return_if_fail (WM_IS_CASE_ROWS (self));
+  from = self->changed_from;
+  self->held = FALSE;
+  self->changed_from = G_MAXUINT;
+  if (from != G_MAXUINT)
+    catch_up (self, from);
 }

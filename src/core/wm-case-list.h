@@ -44,4 +44,32 @@ gboolean    wm_case_list_refresh       (WmCaseList        *self,
 /* How many row objects the list holds right now (for tests and diagnostics). */
 guint       wm_case_list_get_n_cached  (WmCaseList        *self);
 
+/* WmCaseRows: the list as rows for a list view, one WmCaseRow per position.
+ *
+ * WmCaseList's items are cases, so a new query replaces them all, and GTK 4.8's list views
+ * answer that by destroying every row widget and building new ones (about 200 rows of six
+ * cells, whatever fits on screen), which costs far more than the query. Here an item is a
+ * row of the view: a new query keeps the rows that are still there, tells only that rows
+ * were added or removed at the end, and each kept row notifies "summary" so its cells show
+ * the case now at its position. Row widgets are then bound again, not rebuilt. */
+#define WM_TYPE_CASE_ROW (wm_case_row_get_type ())
+G_DECLARE_FINAL_TYPE (WmCaseRow, wm_case_row, WM, CASE_ROW, GObject)
+
+guint          wm_case_row_get_position (WmCaseRow *self);
+/* The case at this row's position now, loaded on first use; NULL once the row is past the
+ * end of the list. Owned by the row; it changes when "summary" is notified. */
+WmCaseSummary *wm_case_row_get_summary  (WmCaseRow *self);
+
+#define WM_TYPE_CASE_ROWS (wm_case_rows_get_type ())
+G_DECLARE_FINAL_TYPE (WmCaseRows, wm_case_rows, WM, CASE_ROWS, GObject)
+
+WmCaseRows *wm_case_rows_new      (WmCaseList *list);
+WmCaseList *wm_case_rows_get_list (WmCaseRows *self);
+/* Stops following the list: the rows keep what they show until wm_case_rows_follow(). For a
+ * view hidden while its list is empty ("No matching cases"), which then keeps its row
+ * widgets for the next search instead of building them all again. */
+void        wm_case_rows_hold     (WmCaseRows *self);
+/* Follows the list again, catching up with it in one change. */
+void        wm_case_rows_follow   (WmCaseRows *self);
+
 G_END_DECLS

@@ -1,11 +1,13 @@
 /* wm-cases-page.c: the searchable case list.
  *
- * The column view shows the core's WmCaseList as it is, through a selection model and
- * nothing else: a sort or filter model in between would read every row, and the point of the
- * paged list is that 100,000 cases never become 100,000 objects. Searching and filtering are
- * queries on the store, run on the main thread: a search and its first rows take milliseconds
- * over 100,000 cases. Rows come in the store's order, newest first; the columns do not sort,
- * since sorting in the view would read every row.
+ * The column view shows the core's WmCaseList through WmCaseRows (one item per row of the
+ * view) and a selection model, nothing else: a sort or filter model in between would read
+ * every row, and the point of the paged list is that 100,000 cases never become 100,000
+ * objects. Searching and filtering are queries on the store, run on the main thread. After a
+ * search the rows on screen stay and are bound to the cases now at their places: GTK 4.8
+ * would otherwise destroy and rebuild every row widget it keeps (about 200), which cost three
+ * times the query itself (see WmCaseRows). Rows come in the store's order, newest first; the
+ * columns do not sort, since sorting in the view would read every row.
  *
  * Client names are not shown: the list is read across an office. Search still finds cases by
  * name, and the case view shows the name once a case is opened on purpose.
@@ -28,6 +30,7 @@ struct _WmCasesPage
   WmSession *session;
   WmStore *store;
   WmCaseList *list;
+  WmCaseRows *rows;
   gulong store_changed_id;
   guint refresh_id;
 
@@ -45,6 +48,7 @@ struct _WmCasesPage
   GtkToggleButton *risk_toggle;
   GtkToggleButton *open_toggle;
   GtkStack *stack;
+  GtkScrolledWindow *scrolled_window;
   GtkColumnView *column_view;
   GtkSingleSelection *selection;
   GtkLabel *count_label;
@@ -167,10 +171,10 @@ scroll_to (WmCasesPage *self,
     }
 }
 
-/* Runs the query the controls describe. A new query starts without a selection; a refresh
- * of the same query keeps the selected case when it is still at, or one row from, where it
- * was: the usual changes are a case edited in place or one added at the top. Finding it
- * anywhere else would mean reading the whole list. */
+/* Runs the query the controls describe. A new query starts without a selection, at the top
+ * of the list; a refresh of the same query keeps the selected case when it is still at, or
+ * one row from, where it was: the usual changes are a case edited in place or one added at
+ * the top. Finding it anywhere else would mean reading the whole list. */
 static void
 wm_cases_page_reload (WmCasesPage *self,
                       gboolean     new_query)
@@ -178,17 +182,28 @@ wm_cases_page_reload (WmCasesPage *self,
   g_autoptr(GError) error = NULL;
   guint position = gtk_single_selection_get_selected (self->selection);
   gint64 selected_id = -1;
+  GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
+  gboolean scrolled = gtk_adjustment_get_value (vadjustment) > 0;
+  gboolean detached = new_query && scrolled;
+  gboolean kept = FALSE;
   gboolean ok;
+  guint n;
 
   if (!new_query && position != GTK_INVALID_LIST_POSITION)
     selected_id = item_id (self, position);
 
-  /* The list replaces all its rows in one change. GTK 4.8's list views, seeing rows they
-   * show replaced, look for them among every new row to keep their place, and over a paged
-   * list that reads every row there is. Detached and attached again, the list is removed
-   * and then added, which reads only the rows on screen. */
-  gtk_single_selection_set_model (self->selection, NULL);
+  /* A new list from far down goes back to the top. GTK 4.8 keeps its place by the rows it
+   * had, and neither scroll-to-item nor the adjustment moves it reliably right after a
+   * change; detached and attached again, the view starts at the top. That rebuilds its rows,
+   * which a search from the top, the usual case, does not need. */
+  if (detached)
+    gtk_single_selection_set_model (self->selection, NULL);
 
+  /* The list replaces all its cases in one change; WmCaseRows passes it on to the view as
+   * rows added or removed at the end, and the rows that stay show their new cases. An empty
+   * list is shown as "No matching cases" with the view hidden: the view then keeps its rows,
+   * untouched, for the next search (see below). */
+  wm_case_rows_hold (self->rows);
   if (new_query)
     {
       const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
@@ -212,11 +227,15 @@ wm_cases_page_reload (WmCasesPage *self,
   if (!ok)
     g_warning ("Could not list cases: %s", error->message);
 
-  gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->list));
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->list));
+  if (n > 0 || detached)
+    wm_case_rows_follow (self->rows);
+
+  if (detached)
+    gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->rows));
 
   if (selected_id >= 0)
     {
-      guint n = g_list_model_get_n_items (G_LIST_MODEL (self->list));
       guint first = position > 0 ? position - 1 : 0;
 
       for (guint i = first; i <= position + 1 && i < n; i++)
@@ -225,8 +244,20 @@ wm_cases_page_reload (WmCasesPage *self,
             {
               gtk_single_selection_set_selected (self->selection, i);
               scroll_to (self, i);
+              kept = TRUE;
               break;
             }
+        }
+    }
+  /* The selection is a row: left alone, it would pass to whichever case is there now. */
+  if (!kept)
+    {
+      gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+      /* A refresh that lost the selection far down: to the top, as above. */
+      if (scrolled && !detached && n > 0)
+        {
+          gtk_single_selection_set_model (self->selection, NULL);
+          gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->rows));
         }
     }
 
@@ -301,18 +332,67 @@ column_view_activate_cb (WmCasesPage *self,
     g_signal_emit (self, signals[SIGNAL_CASE_ACTIVATED], 0, id);
 }
 
-/* Cells */
+/* Cells
+ *
+ * A cell's item is a WmCaseRow. The cell shows the row's case when bound and again whenever
+ * the row moves on to another case (a new search), until it is unbound. */
 
-static GtkWidget *
-cell_label_new (void)
+typedef void (*CellShowFunc) (GtkListItem   *list_item,
+                              WmCaseSummary *summary);
+
+static GQuark cell_show_quark;
+static GQuark cell_handler_quark;
+
+static void
+row_summary_changed_cb (WmCaseRow   *row,
+                        GParamSpec  *pspec,
+                        GtkListItem *list_item)
 {
-  GtkWidget *label = gtk_label_new (NULL);
+  CellShowFunc show = g_object_get_qdata (G_OBJECT (list_item), cell_show_quark);
 
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_single_line_mode (GTK_LABEL (label), TRUE);
+  show (list_item, wm_case_row_get_summary (row));
+}
 
-  return label;
+static void
+cell_bind (GtkListItem  *list_item,
+           CellShowFunc  show)
+{
+  WmCaseRow *row = gtk_list_item_get_item (list_item);
+  gulong id;
+
+  g_object_set_qdata (G_OBJECT (list_item), cell_show_quark, show);
+  show (list_item, wm_case_row_get_summary (row));
+  id = g_signal_connect (row, "notify::summary", G_CALLBACK (row_summary_changed_cb), list_item);
+  g_object_set_qdata (G_OBJECT (list_item), cell_handler_quark, GSIZE_TO_POINTER ((gsize) id));
+}
+
+static void
+cell_unbind_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *list_item,
+                WmCasesPage              *self)
+{
+  WmCaseRow *row = gtk_list_item_get_item (list_item);
+  gulong id = (gulong) GPOINTER_TO_SIZE (g_object_steal_qdata (G_OBJECT (list_item),
+                                                               cell_handler_quark));
+
+  if (row != NULL && id != 0)
+    g_signal_handler_disconnect (row, id);
+}
+
+/* Cell text is a GtkInscription, made for list cells: its size comes from the font, not
+ * from its text, so a row bound to another case is not measured again (with labels, measuring
+ * the new texts cost as much as the rest of a search). A screen reader reads it as a label. */
+static GtkWidget *
+cell_text_new (void)
+{
+  GtkWidget *inscription = gtk_inscription_new (NULL);
+
+  gtk_inscription_set_text_overflow (GTK_INSCRIPTION (inscription),
+                                     GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
+  /* What the columns without a fixed width ask for (a town, a therapist's name). */
+  gtk_inscription_set_nat_chars (GTK_INSCRIPTION (inscription), 16);
+  gtk_widget_set_hexpand (inscription, TRUE);
+  return inscription;
 }
 
 static void
@@ -320,14 +400,14 @@ label_setup_cb (GtkSignalListItemFactory *factory,
                 GtkListItem              *list_item,
                 WmCasesPage              *self)
 {
-  gtk_list_item_set_child (list_item, cell_label_new ());
+  gtk_list_item_set_child (list_item, cell_text_new ());
 }
 
 static void
 set_cell_text (GtkListItem *list_item,
                const char  *text)
 {
-  gtk_label_set_label (GTK_LABEL (gtk_list_item_get_child (list_item)), text ? text : "");
+  gtk_inscription_set_text (GTK_INSCRIPTION (gtk_list_item_get_child (list_item)), text);
 }
 
 /* The risk flag sits with the reference, the column a coordinator reads first: an icon for
@@ -342,8 +422,90 @@ reference_setup_cb (GtkSignalListItemFactory *factory,
 
   gtk_widget_set_visible (icon, FALSE);
   gtk_box_append (GTK_BOX (box), icon);
-  gtk_box_append (GTK_BOX (box), cell_label_new ());
+  gtk_box_append (GTK_BOX (box), cell_text_new ());
   gtk_list_item_set_child (list_item, box);
+}
+
+static void
+reference_show (GtkListItem   *list_item,
+                WmCaseSummary *item)
+{
+  GtkWidget *box = gtk_list_item_get_child (list_item);
+  GtkWidget *icon = gtk_widget_get_first_child (box);
+  GtkWidget *text = gtk_widget_get_next_sibling (icon);
+  gboolean risk = item != NULL && wm_case_summary_get_risk (item);
+  gboolean urgent = item != NULL && wm_case_summary_get_urgent (item);
+  gboolean flagged = risk || urgent;
+  /* Urgent without a named risk is flagged the same way, and said as what it is. */
+  const char *flag = risk ? _("Risk") : _("Urgent");
+
+  gtk_inscription_set_text (GTK_INSCRIPTION (text),
+                            item != NULL ? wm_case_summary_get_reference (item) : NULL);
+  gtk_widget_set_visible (icon, flagged);
+  if (flagged)
+    gtk_widget_add_css_class (box, "risk");
+  else
+    gtk_widget_remove_css_class (box, "risk");
+  gtk_widget_set_tooltip_text (icon, flagged ? flag : NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, flag,
+                                  -1);
+}
+
+static void
+status_show (GtkListItem   *list_item,
+             WmCaseSummary *item)
+{
+  const char *status = item != NULL ? wm_case_summary_get_status (item) : NULL;
+
+  set_cell_text (list_item, status ? wm_vocab_label (WM_VOCAB_CASE_STATUS, status) : NULL);
+}
+
+static void
+category_show (GtkListItem   *list_item,
+               WmCaseSummary *item)
+{
+  const char *category = item != NULL ? wm_case_summary_get_category (item) : NULL;
+
+  set_cell_text (list_item, category ? wm_vocab_label (WM_VOCAB_CATEGORY, category) : NULL);
+}
+
+static void
+town_show (GtkListItem   *list_item,
+           WmCaseSummary *item)
+{
+  set_cell_text (list_item, item != NULL ? wm_case_summary_get_town (item) : NULL);
+}
+
+static void
+age_show (GtkListItem   *list_item,
+          WmCaseSummary *item)
+{
+  const char *opened_at = item != NULL ? wm_case_summary_get_opened_at (item) : NULL;
+  g_autofree char *age = opened_at != NULL ? wm_gui_format_age (opened_at) : NULL;
+
+  set_cell_text (list_item, age);
+}
+
+static void
+therapist_show (GtkListItem   *list_item,
+                WmCaseSummary *item)
+{
+  const char *name = item != NULL ? wm_case_summary_get_therapist_name (item) : NULL;
+  GtkWidget *cell = gtk_list_item_get_child (list_item);
+
+  if (item == NULL)
+    set_cell_text (list_item, NULL);
+  else if (name != NULL && name[0] != '\0')
+    {
+      set_cell_text (list_item, name);
+      gtk_widget_remove_css_class (cell, "dim-label");
+    }
+  else
+    {
+      set_cell_text (list_item, _("Not assigned"));
+      gtk_widget_add_css_class (cell, "dim-label");
+    }
 }
 
 static void
@@ -351,25 +513,7 @@ reference_bind_cb (GtkSignalListItemFactory *factory,
                    GtkListItem              *list_item,
                    WmCasesPage              *self)
 {
-  WmCaseSummary *item = gtk_list_item_get_item (list_item);
-  GtkWidget *box = gtk_list_item_get_child (list_item);
-  GtkWidget *icon = gtk_widget_get_first_child (box);
-  GtkWidget *label = gtk_widget_get_next_sibling (icon);
-  gboolean risk = wm_case_summary_get_risk (item);
-  gboolean urgent = wm_case_summary_get_urgent (item);
-  /* Urgent without a named risk is flagged the same way, and said as what it is. */
-  const char *flag = risk ? _("Risk") : _("Urgent");
-
-  gtk_label_set_label (GTK_LABEL (label), wm_case_summary_get_reference (item));
-  gtk_widget_set_visible (icon, risk || urgent);
-  gtk_widget_set_tooltip_text (icon, risk || urgent ? flag : NULL);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (icon),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, flag,
-                                  -1);
-  if (risk || urgent)
-    gtk_widget_add_css_class (box, "risk");
-  else
-    gtk_widget_remove_css_class (box, "risk");
+  cell_bind (list_item, reference_show);
 }
 
 static void
@@ -377,10 +521,7 @@ status_bind_cb (GtkSignalListItemFactory *factory,
                 GtkListItem              *list_item,
                 WmCasesPage              *self)
 {
-  WmCaseSummary *item = gtk_list_item_get_item (list_item);
-  const char *status = wm_case_summary_get_status (item);
-
-  set_cell_text (list_item, status ? wm_vocab_label (WM_VOCAB_CASE_STATUS, status) : NULL);
+  cell_bind (list_item, status_show);
 }
 
 static void
@@ -388,10 +529,7 @@ category_bind_cb (GtkSignalListItemFactory *factory,
                   GtkListItem              *list_item,
                   WmCasesPage              *self)
 {
-  WmCaseSummary *item = gtk_list_item_get_item (list_item);
-  const char *category = wm_case_summary_get_category (item);
-
-  set_cell_text (list_item, category ? wm_vocab_label (WM_VOCAB_CATEGORY, category) : NULL);
+  cell_bind (list_item, category_show);
 }
 
 static void
@@ -399,7 +537,7 @@ town_bind_cb (GtkSignalListItemFactory *factory,
               GtkListItem              *list_item,
               WmCasesPage              *self)
 {
-  set_cell_text (list_item, wm_case_summary_get_town (gtk_list_item_get_item (list_item)));
+  cell_bind (list_item, town_show);
 }
 
 static void
@@ -407,10 +545,7 @@ age_bind_cb (GtkSignalListItemFactory *factory,
              GtkListItem              *list_item,
              WmCasesPage              *self)
 {
-  const char *opened_at = wm_case_summary_get_opened_at (gtk_list_item_get_item (list_item));
-  g_autofree char *age = opened_at != NULL ? wm_gui_format_age (opened_at) : NULL;
-
-  set_cell_text (list_item, age);
+  cell_bind (list_item, age_show);
 }
 
 static void
@@ -418,19 +553,7 @@ therapist_bind_cb (GtkSignalListItemFactory *factory,
                    GtkListItem              *list_item,
                    WmCasesPage              *self)
 {
-  const char *name = wm_case_summary_get_therapist_name (gtk_list_item_get_item (list_item));
-  GtkWidget *label = gtk_list_item_get_child (list_item);
-
-  if (name != NULL && name[0] != '\0')
-    {
-      gtk_label_set_label (GTK_LABEL (label), name);
-      gtk_widget_remove_css_class (label, "dim-label");
-    }
-  else
-    {
-      gtk_label_set_label (GTK_LABEL (label), _("Not assigned"));
-      gtk_widget_add_css_class (label, "dim-label");
-    }
+  cell_bind (list_item, therapist_show);
 }
 
 /* The object */
@@ -444,7 +567,8 @@ wm_cases_page_set_session (WmCasesPage *self,
   self->session = g_object_ref (session);
   self->store = g_object_ref (wm_session_get_store (session));
   self->list = wm_case_list_new (self->store);
-  gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->list));
+  self->rows = wm_case_rows_new (self->list);
+  gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->rows));
   self->store_changed_id = g_signal_connect (self->store, "changed",
                                              G_CALLBACK (store_changed_cb), self);
   wm_cases_page_reload (self, TRUE);
@@ -496,6 +620,7 @@ wm_cases_page_dispose (GObject *object)
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_signal_handler (&self->store_changed_id, self->store);
   gtk_widget_dispose_template (GTK_WIDGET (self), WM_TYPE_CASES_PAGE);
+  g_clear_object (&self->rows);
   g_clear_object (&self->list);
   g_clear_object (&self->store);
   g_clear_object (&self->session);
@@ -538,6 +663,9 @@ wm_cases_page_class_init (WmCasesPageClass *klass)
     g_signal_new ("new-enquiry", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 0);
 
+  cell_show_quark = g_quark_from_static_string ("wm-cell-show");
+  cell_handler_quark = g_quark_from_static_string ("wm-cell-handler");
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/waymark/Waymark/wm-cases-page.ui");
   gtk_widget_class_bind_template_child (widget_class, WmCasesPage, toolbar);
@@ -548,6 +676,7 @@ wm_cases_page_class_init (WmCasesPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WmCasesPage, risk_toggle);
   gtk_widget_class_bind_template_child (widget_class, WmCasesPage, open_toggle);
   gtk_widget_class_bind_template_child (widget_class, WmCasesPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, WmCasesPage, scrolled_window);
   gtk_widget_class_bind_template_child (widget_class, WmCasesPage, column_view);
   gtk_widget_class_bind_template_child (widget_class, WmCasesPage, selection);
   gtk_widget_class_bind_template_child (widget_class, WmCasesPage, count_label);
@@ -557,6 +686,7 @@ wm_cases_page_class_init (WmCasesPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, new_enquiry_cb);
   gtk_widget_class_bind_template_callback (widget_class, column_view_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, label_setup_cb);
+  gtk_widget_class_bind_template_callback (widget_class, cell_unbind_cb);
   gtk_widget_class_bind_template_callback (widget_class, reference_setup_cb);
   gtk_widget_class_bind_template_callback (widget_class, reference_bind_cb);
   gtk_widget_class_bind_template_callback (widget_class, status_bind_cb);

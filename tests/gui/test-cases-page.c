@@ -75,6 +75,17 @@ find_widgets (GtkWidget *root,
   return found;
 }
 
+/* The text a label or an inscription (the list's cells) shows, or NULL. */
+static const char *
+widget_text (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget))
+    return gtk_label_get_text (GTK_LABEL (widget));
+  if (GTK_IS_INSCRIPTION (widget))
+    return gtk_inscription_get_text (GTK_INSCRIPTION (widget));
+  return NULL;
+}
+
 static gboolean
 has_accessible_label (GtkWidget  *widget,
                       const char *label)
@@ -154,8 +165,9 @@ typedef struct
   GtkWindow *window;
   WmCasesPage *page;
   GtkColumnView *column_view;
-  GListModel *model;
-  guint n_changes;
+  GListModel *model;    /* the column view's: its items are the view's rows */
+  GListModel *list;     /* the core's list of cases under them */
+  guint n_changes;      /* of the list: one a query */
 } Page;
 
 static void
@@ -167,6 +179,8 @@ model_changed_cb (GListModel *model,
 {
   p->n_changes++;
 }
+
+static WmCaseList *page_case_list (Page *p);
 
 static void
 page_open (Page      *p,
@@ -183,14 +197,15 @@ page_open (Page      *p,
 
   p->column_view = GTK_COLUMN_VIEW (find_only (GTK_WIDGET (p->page), GTK_TYPE_COLUMN_VIEW));
   p->model = G_LIST_MODEL (gtk_column_view_get_model (p->column_view));
+  p->list = G_LIST_MODEL (page_case_list (p));
   p->n_changes = 0;
-  g_signal_connect (p->model, "items-changed", G_CALLBACK (model_changed_cb), p);
+  g_signal_connect (p->list, "items-changed", G_CALLBACK (model_changed_cb), p);
 }
 
 static void
 page_close (Page *p)
 {
-  g_signal_handlers_disconnect_by_func (p->model, model_changed_cb, p);
+  g_signal_handlers_disconnect_by_func (p->list, model_changed_cb, p);
   gtk_window_destroy (p->window);
   run_for (10);
 }
@@ -227,12 +242,18 @@ search_for (Page       *p,
             const char *text)
 {
   GtkWidget *entry = find_control (GTK_WIDGET (p->page), GTK_TYPE_SEARCH_ENTRY, "Search cases");
+  GtkEditable *editable = GTK_EDITABLE (entry);
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   g_autofree char *searched = NULL;
+  int old_len = g_utf8_strlen (gtk_editable_get_text (editable), -1);
+  int pos = old_len;
   gulong id;
 
   id = g_signal_connect (entry, "search-changed", G_CALLBACK (search_changed_cb), &searched);
-  gtk_editable_set_text (GTK_EDITABLE (entry), text);
+  /* As a person replaces a search: the new text typed after the old, the old deleted, so the
+   * entry passes through empty (which searches at once) only when clearing it. */
+  gtk_editable_insert_text (editable, text, -1, &pos);
+  gtk_editable_delete_text (editable, 0, old_len);
   while (g_strcmp0 (searched, text) != 0 && g_get_monotonic_time () < deadline)
     {
       if (!g_main_context_iteration (NULL, FALSE))
@@ -253,26 +274,37 @@ page_scrolled_window (Page *p)
 static WmCaseList *
 page_case_list (Page *p)
 {
-  GListModel *inner;
+  GListModel *rows;
 
-  /* The selection wraps the core's list itself: no copy, no sort or filter model between
-   * them that would read every row. */
+  /* The selection wraps the core's rows over its list: no copy, no sort or filter model
+   * between them that would read every row. */
   g_assert_true (GTK_IS_SINGLE_SELECTION (p->model));
-  inner = gtk_single_selection_get_model (GTK_SINGLE_SELECTION (p->model));
-  g_assert_true (WM_IS_CASE_LIST (inner));
+  rows = gtk_single_selection_get_model (GTK_SINGLE_SELECTION (p->model));
+  g_assert_true (WM_IS_CASE_ROWS (rows));
 
-  return WM_CASE_LIST (inner);
+  return wm_case_rows_get_list (WM_CASE_ROWS (rows));
+}
+
+/* The case the view shows at @position. */
+static WmCaseSummary *
+summary_at (Page  *p,
+            guint  position)
+{
+  g_autoptr(WmCaseRow) row = g_list_model_get_item (p->model, position);
+
+  g_assert_nonnull (row);
+  return g_object_ref (wm_case_row_get_summary (row));
 }
 
 static gboolean
 label_shown (GtkWidget  *root,
              const char *text)
 {
-  g_autoptr(GPtrArray) labels = find_widgets (root, GTK_TYPE_LABEL);
+  g_autoptr(GPtrArray) widgets = find_widgets (root, GTK_TYPE_WIDGET);
 
-  for (guint i = 0; i < labels->len; i++)
-    if (gtk_widget_get_mapped (labels->pdata[i])
-        && g_strcmp0 (gtk_label_get_text (labels->pdata[i]), text) == 0)
+  for (guint i = 0; i < widgets->len; i++)
+    if (gtk_widget_get_mapped (widgets->pdata[i])
+        && g_strcmp0 (widget_text (widgets->pdata[i]), text) == 0)
       return TRUE;
 
   return FALSE;
@@ -285,15 +317,15 @@ row_on_screen (Page       *p,
                const char *reference)
 {
   GtkWidget *viewport = GTK_WIDGET (page_scrolled_window (p));
-  g_autoptr(GPtrArray) labels = find_widgets (GTK_WIDGET (p->column_view), GTK_TYPE_LABEL);
+  g_autoptr(GPtrArray) cells = find_widgets (GTK_WIDGET (p->column_view), GTK_TYPE_INSCRIPTION);
 
-  for (guint i = 0; i < labels->len; i++)
+  for (guint i = 0; i < cells->len; i++)
     {
       graphene_rect_t bounds;
 
-      if (!gtk_widget_get_mapped (labels->pdata[i])
-          || g_strcmp0 (gtk_label_get_text (labels->pdata[i]), reference) != 0
-          || !gtk_widget_compute_bounds (labels->pdata[i], viewport, &bounds))
+      if (!gtk_widget_get_mapped (cells->pdata[i])
+          || g_strcmp0 (widget_text (cells->pdata[i]), reference) != 0
+          || !gtk_widget_compute_bounds (cells->pdata[i], viewport, &bounds))
         continue;
       if (bounds.origin.y >= 0
           && bounds.origin.y + bounds.size.height <= gtk_widget_get_height (viewport))
@@ -301,6 +333,19 @@ row_on_screen (Page       *p,
     }
 
   return FALSE;
+}
+
+/* Scrolling takes the view a frame or two. */
+static void
+wait_for_row_on_screen (Page       *p,
+                        const char *reference)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (!row_on_screen (p, reference) && g_get_monotonic_time () < deadline)
+    run_for (20);
+  if (!row_on_screen (p, reference))
+    g_error ("The row of %s is not on screen", reference);
 }
 
 static void
@@ -540,7 +585,7 @@ test_search_and_filters (void)
 
   /* Nothing found: an empty state that says so, not an empty table. */
   search_for (&p, "zzqxv");
-  g_assert_cmpuint (g_list_model_get_n_items (p.model), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (p.list), ==, 0);
   g_assert_cmpstr (visible_page_title (&p), ==, "No matching cases");
   g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (p.column_view)));
 
@@ -588,20 +633,22 @@ test_risk_marked (void)
   guint n_flagged = 0;
 
   page_open (&p, session);
-  labels = find_widgets (GTK_WIDGET (p.column_view), GTK_TYPE_LABEL);
+  labels = find_widgets (GTK_WIDGET (p.column_view), GTK_TYPE_INSCRIPTION);
 
   /* Every bound row's reference cell: flagged cases carry the warning icon, named for a
    * screen reader, and the .risk colours; others carry neither. */
   for (guint i = 0; i < labels->len; i++)
     {
       GtkWidget *label = labels->pdata[i];
-      const Expected *c = expected_by_reference (gtk_label_get_text (GTK_LABEL (label)));
+      const Expected *c = expected_by_reference (widget_text (label));
       GtkWidget *cell;
       GtkWidget *icon;
 
       if (c == NULL || !gtk_widget_get_mapped (label))
         continue;
       n_rows++;
+      /* A screen reader reads the reference. */
+      g_assert_true (has_accessible_label (label, c->reference));
       cell = gtk_widget_get_parent (label);
       icon = gtk_widget_get_first_child (cell);
       g_assert_true (GTK_IS_IMAGE (icon));
@@ -625,7 +672,9 @@ static void
 test_no_names_shown (void)
 {
   Page p;
-  g_autoptr(GPtrArray) labels = NULL;
+  g_autoptr(GPtrArray) widgets = NULL;
+  guint n_texts = 0;
+  gboolean town_shown = FALSE;
 
   page_open (&p, session);
 
@@ -633,13 +682,18 @@ test_no_names_shown (void)
   search_for (&p, "Fairweather");
   g_assert_cmpuint (g_list_model_get_n_items (p.model), >, 0);
 
-  labels = find_widgets (GTK_WIDGET (p.page), GTK_TYPE_LABEL);
-  g_assert_cmpuint (labels->len, >, 10);
-  for (guint i = 0; i < labels->len; i++)
+  widgets = find_widgets (GTK_WIDGET (p.page), GTK_TYPE_WIDGET);
+  for (guint i = 0; i < widgets->len; i++)
     {
-      const char *text = gtk_label_get_text (labels->pdata[i]);
-      const char *tooltip = gtk_widget_get_tooltip_text (labels->pdata[i]);
+      const char *text = widget_text (widgets->pdata[i]);
+      const char *tooltip = gtk_widget_get_tooltip_text (widgets->pdata[i]);
 
+      if (text == NULL)
+        continue;
+      n_texts++;
+      /* The cells are there to be checked: a town is shown. */
+      for (guint j = 0; j < G_N_ELEMENTS (towns); j++)
+        town_shown |= g_strcmp0 (text, towns[j]) == 0 && gtk_widget_get_mapped (widgets->pdata[i]);
       for (guint j = 0; j < G_N_ELEMENTS (given_names); j++)
         {
           g_assert_null (strstr (text, given_names[j]));
@@ -651,6 +705,8 @@ test_no_names_shown (void)
           g_assert_true (tooltip == NULL || strstr (tooltip, family_names[j]) == NULL);
         }
     }
+  g_assert_cmpuint (n_texts, >, 10);
+  g_assert_true (town_shown);
 
   page_close (&p);
 }
@@ -684,7 +740,7 @@ test_activate (void)
   g_signal_connect (p.page, "new-enquiry", G_CALLBACK (signal_cb), &n_new);
 
   /* Double-click and Enter both end in the list's activate-item action. */
-  item = g_list_model_get_item (p.model, 3);
+  item = summary_at (&p, 3);
   list_view = find_only (GTK_WIDGET (p.column_view), GTK_TYPE_LIST_VIEW);
   g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", 3));
   g_assert_cmpint (activated, ==, wm_case_summary_get_id (item));
@@ -852,6 +908,150 @@ test_empty_then_first_case (void)
   page_close (&p);
 }
 
+static void
+rows_changed_cb (GListModel *model,
+                 guint       position,
+                 guint       removed,
+                 guint       added,
+                 GArray     *changes)
+{
+  guint change[3] = { position, removed, added };
+
+  g_array_append_vals (changes, change, 3);
+}
+
+/* The mapped reference cells of the list, top to bottom. */
+static GPtrArray *
+shown_references (Page *p)
+{
+  g_autoptr(GPtrArray) cells = find_widgets (GTK_WIDGET (p->column_view), GTK_TYPE_INSCRIPTION);
+  GPtrArray *shown = g_ptr_array_new ();
+
+  for (guint i = 0; i < cells->len; i++)
+    if (gtk_widget_get_mapped (cells->pdata[i])
+        && expected_by_reference (widget_text (cells->pdata[i])) != NULL)
+      g_ptr_array_add (shown, cells->pdata[i]);
+
+  return shown;
+}
+
+/* A search keeps the row widgets on screen and binds them to the cases found (GTK 4.8 would
+ * otherwise destroy and rebuild them all, the main cost of a search over a large list): the
+ * view hears of rows removed at the end only, the same label widgets stay, and every row
+ * shows a case the search found, in the list's order. */
+static void
+test_search_rebinds_rows (void)
+{
+  g_autoptr(GArray) changes = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  GtkWidget *first_label;
+  guint n_before;
+  guint n;
+  Page p;
+
+  page_open (&p, session);
+  n_before = g_list_model_get_n_items (p.model);
+  before = shown_references (&p);
+  g_assert_cmpuint (before->len, >=, 5);
+  first_label = before->pdata[0];
+  g_object_add_weak_pointer (G_OBJECT (first_label), (gpointer *) &first_label);
+  g_signal_connect (p.model, "items-changed", G_CALLBACK (rows_changed_cb), changes);
+
+  search_for (&p, "harro");
+  n = count_cases (open_in_town, "Harrogate");
+  g_assert_cmpuint (n, <, n_before);
+  g_assert_cmpuint (g_list_model_get_n_items (p.model), ==, n);
+
+  /* One change for the view: the rows past the new end removed, nothing replaced. */
+  g_assert_cmpuint (changes->len, ==, 3);
+  g_assert_cmpuint (g_array_index (changes, guint, 0), ==, n);
+  g_assert_cmpuint (g_array_index (changes, guint, 1), ==, n_before - n);
+  g_assert_cmpuint (g_array_index (changes, guint, 2), ==, 0);
+
+  /* The top row's label is the same widget, now showing the first case found. */
+  g_assert_nonnull (first_label);
+  g_assert_true (gtk_widget_get_mapped (first_label));
+  {
+    g_autoptr(WmCaseSummary) top = summary_at (&p, 0);
+
+    g_assert_cmpstr (widget_text (first_label), ==,
+                     wm_case_summary_get_reference (top));
+    /* and says so to a screen reader */
+    g_assert_true (has_accessible_label (first_label, wm_case_summary_get_reference (top)));
+  }
+  after = shown_references (&p);
+  g_assert_cmpuint (after->len, >=, 5);
+  for (guint i = 0; i < after->len; i++)
+    {
+      const Expected *c = expected_by_reference (widget_text (after->pdata[i]));
+      g_autoptr(WmCaseSummary) at = summary_at (&p, i);
+
+      g_assert_cmpstr (c->town, ==, "Harrogate");
+      g_assert_true (is_open (c));
+      g_assert_cmpstr (widget_text (after->pdata[i]), ==,
+                       wm_case_summary_get_reference (at));
+    }
+
+  /* Nothing found: "No matching cases", and the hidden view keeps its rows as they were. */
+  g_array_set_size (changes, 0);
+  search_for (&p, "zzqxv");
+  g_assert_cmpuint (g_list_model_get_n_items (p.list), ==, 0);
+  g_assert_cmpstr (visible_page_title (&p), ==, "No matching cases");
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (p.column_view)));
+  g_assert_cmpuint (changes->len, ==, 0);
+  g_assert_nonnull (first_label);
+
+  /* Back to every open case: rows added at the end, the same widgets, and the top row shows
+   * the newest. */
+  search_for (&p, "");
+  g_assert_cmpuint (g_list_model_get_n_items (p.model), ==, n_before);
+  g_assert_cmpuint (changes->len, ==, 3);
+  g_assert_cmpuint (g_array_index (changes, guint, 0), ==, n);
+  g_assert_cmpuint (g_array_index (changes, guint, 1), ==, 0);
+  g_assert_cmpuint (g_array_index (changes, guint, 2), ==, n_before - n);
+  g_assert_nonnull (first_label);
+  g_assert_true (gtk_widget_get_mapped (first_label));
+  {
+    g_autoptr(WmCaseSummary) top = summary_at (&p, 0);
+
+    g_assert_cmpstr (widget_text (first_label), ==,
+                     wm_case_summary_get_reference (top));
+  }
+
+  g_object_remove_weak_pointer (G_OBJECT (first_label), (gpointer *) &first_label);
+  g_signal_handlers_disconnect_by_func (p.model, rows_changed_cb, changes);
+  page_close (&p);
+}
+
+/* A search made while scrolled far down shows the first cases found, from the top. */
+static void
+test_search_from_far_down (void)
+{
+  GtkAdjustment *adj;
+  Page p;
+
+  page_open (&p, session);
+  adj = gtk_scrolled_window_get_vadjustment (page_scrolled_window (&p));
+  for (int i = 0; i < 5; i++)
+    {
+      gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) / 2);
+      run_for (50);
+    }
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj), >, 0);
+
+  search_for (&p, "York");
+  {
+    g_autoptr(WmCaseSummary) top = summary_at (&p, 0);
+
+    g_assert_cmpstr (expected_by_reference (wm_case_summary_get_reference (top))->town, ==,
+                     "York");
+    wait_for_row_on_screen (&p, wm_case_summary_get_reference (top));
+  }
+
+  page_close (&p);
+}
+
 /* A case saved elsewhere appears without a restart; the selected case stays selected, and in
  * view, as the rows below the new one move down; the refresh reads only the rows it shows.
  * Runs last: it adds cases to the shared store. */
@@ -882,8 +1082,8 @@ test_follows_store (void)
       run_for (50);
     }
   gtk_single_selection_set_selected (selection, n - 3);
-  selected = g_list_model_get_item (p.model, n - 3);
-  g_assert_true (row_on_screen (&p, wm_case_summary_get_reference (selected)));
+  selected = summary_at (&p, n - 3);
+  wait_for_row_on_screen (&p, wm_case_summary_get_reference (selected));
 
   before = p.n_changes;
   g_assert_true (wm_store_save_case (wm_session_get_store (session), c, &error));
@@ -892,13 +1092,14 @@ test_follows_store (void)
 
   g_assert_cmpuint (g_list_model_get_n_items (p.model), ==, n + 1);
   assert_count_shown (&p, n + 1);
-  first = g_list_model_get_item (p.model, 0);
+  first = summary_at (&p, 0);
   g_assert_cmpstr (wm_case_summary_get_reference (first), ==, c->reference);
 
   g_assert_cmpuint (gtk_single_selection_get_selected (selection), ==, n - 2);
-  g_assert_cmpint (wm_case_summary_get_id (gtk_single_selection_get_selected_item (selection)),
+  g_assert_cmpint (wm_case_summary_get_id (wm_case_row_get_summary (
+                     gtk_single_selection_get_selected_item (selection))),
                    ==, wm_case_summary_get_id (selected));
-  g_assert_true (row_on_screen (&p, wm_case_summary_get_reference (selected)));
+  wait_for_row_on_screen (&p, wm_case_summary_get_reference (selected));
   /* The rows at the top, shown first, and those at the end: not every row on the way (which
    * would leave at least 7 pages). */
   g_assert_cmpuint (wm_case_list_get_n_cached (list), <=, 6 * WM_CASE_LIST_PAGE_SIZE);
@@ -912,7 +1113,7 @@ test_follows_store (void)
   g_assert_no_error (error);
   wait_for_change (&p, before);
   g_assert_cmpuint (g_list_model_get_n_items (p.model), ==, n + 2);
-  g_assert_true (row_on_screen (&p, c->reference));
+  wait_for_row_on_screen (&p, c->reference);
 
   page_close (&p);
 }
@@ -1050,6 +1251,9 @@ main (int   argc,
   g_test_add_func ("/cases-page/activate", test_activate);
   g_test_add_func ("/cases-page/controls-named", test_controls_named);
   g_test_add_func ("/cases-page/empty-then-first-case", test_empty_then_first_case);
+  g_test_add_func ("/cases-page/search-rebinds-rows", test_search_rebinds_rows);
+  g_test_add_func ("/cases-page/search-from-far-down", test_search_from_far_down);
+  /* Last: it adds cases to the shared store. */
   g_test_add_func ("/cases-page/follows-store", test_follows_store);
 
   ret = g_test_run ();
