@@ -519,6 +519,77 @@ test_case_list_pages (Fixture       *f,
 }
 
 static void
+rows_changed_cb (GListModel *model,
+                 guint       position,
+                 guint       removed,
+                 guint       added,
+                 GArray     *changes)
+{
+  guint change[3] = { position, removed, added };
+
+  g_array_append_vals (changes, change, 3);
+}
+
+static void
+count_notify_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 guint      *count)
+{
+  (*count)++;
+}
+
+/* The rows a list view shows: a new query keeps the row objects that remain, changes only
+ * the tail, and each kept row announces the case now at its position. */
+static void
+test_case_rows_rebind (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WmCaseList) list = wm_case_list_new (f->store);
+  g_autoptr(WmCaseRows) rows = wm_case_rows_new (list);
+  g_autoptr(GArray) changes = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(WmCaseRow) top = NULL;
+  g_autoptr(WmCaseRow) top_again = NULL;
+  WmCaseQuery all = { 0 };
+  WmCaseQuery leeds = { .text = "Leeds" };
+  guint notified = 0;
+
+  g_assert_true (wm_store_begin (f->store, &error));
+  for (guint i = 0; i < 30; i++)
+    {
+      g_autoptr(WmCase) c = make_case ("Person", i % 3 == 2 ? "Leeds" : "York");
+      g_assert_true (wm_store_save_case (f->store, c, &error));
+    }
+  g_assert_true (wm_store_commit (f->store, &error));
+
+  g_signal_connect (rows, "items-changed", G_CALLBACK (rows_changed_cb), changes);
+  g_assert_true (wm_case_list_set_query (list, &all, &error));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (rows)), ==, 30);
+  top = g_list_model_get_item (G_LIST_MODEL (rows), 0);
+  g_assert_cmpuint (wm_case_row_get_position (top), ==, 0);
+  g_assert_cmpstr (wm_case_summary_get_town (wm_case_row_get_summary (top)), ==, "Leeds");
+  g_signal_connect (top, "notify::summary", G_CALLBACK (count_notify_cb), &notified);
+
+  /* Ten of thirty are in Leeds: twenty rows go from the end, the first ten stay. */
+  g_array_set_size (changes, 0);
+  g_assert_true (wm_case_list_set_query (list, &leeds, &error));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (rows)), ==, 10);
+  g_assert_cmpuint (changes->len, ==, 3);
+  g_assert_cmpuint (g_array_index (changes, guint, 0), ==, 10);
+  g_assert_cmpuint (g_array_index (changes, guint, 1), ==, 20);
+  g_assert_cmpuint (g_array_index (changes, guint, 2), ==, 0);
+  top_again = g_list_model_get_item (G_LIST_MODEL (rows), 0);
+  g_assert_true (top_again == top);
+  g_assert_cmpuint (notified, ==, 1);
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autoptr(WmCaseRow) row = g_list_model_get_item (G_LIST_MODEL (rows), i);
+
+      g_assert_cmpstr (wm_case_summary_get_town (wm_case_row_get_summary (row)), ==, "Leeds");
+    }
+}
+
+static void
 changed_cb (WmStore    *store,
             const char *entity,
             gint64      id,
@@ -581,6 +652,7 @@ main (int   argc,
   ADD ("/store/search", test_search);
   ADD ("/store/settings-and-users", test_settings_and_users);
   ADD ("/store/case-list-pages", test_case_list_pages);
+  ADD ("/store/case-rows-rebind", test_case_rows_rebind);
   ADD ("/store/changed-signal", test_changed_signal);
 #undef ADD
 
