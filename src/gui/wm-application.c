@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "wm-application.h"
+#include "wm-renderer.h"
 #include "wm-resources.h"
 #include "wm-window.h"
 
@@ -75,6 +76,8 @@ wm_application_startup (GApplication *application)
   static const char *quit_accels[] = { "<Control>q", NULL };
 
   G_APPLICATION_CLASS (wm_application_parent_class)->startup (application);
+
+  wm_renderer_choose ();
 
   /* Ctrl+? for win.show-help-overlay comes from GtkApplication, which finds
    * gtk/help-overlay.ui under the resource base path. */

@@ -21,6 +21,7 @@
 
 #include "wm-case-list.h"
 #include "wm-main-view.h"
+#include "wm-renderer.h"
 #include "wm-resources.h"
 #include "wm-session.h"
 
@@ -230,6 +231,7 @@ main (int   argc,
   const char *queries[] = { "har", "leeds", "mor", "jones", "wm", "cas", "bri", "2026", "zz" };
   guint n_cases = 100000;
   guint n_rounds = 3;
+  const char *renderer = NULL;
   const char *keep_db = NULL;
   GtkWidget *window;
   GtkWidget *view;
@@ -309,6 +311,8 @@ measure:
   gtk_init ();
   adw_init ();
   wm_register_resource ();
+  /* As WmApplication does at startup: cairo on a software GL driver (Xvfb's llvmpipe). */
+  renderer = wm_renderer_choose ();
   /* A fresh login, as a coordinator would have. */
   session = wm_session_unlock (path, "admin", "Plover-Quince-Harbour-58", &error);
   g_assert_no_error (error);
@@ -392,7 +396,8 @@ measure:
   g_array_sort (search_minstr, cmp_double);
   rss_after = rss_kib ();
 
-  printf ("{\"benchmark\": \"gui\", \"cases\": %u, \"login_to_case_list_ms\": %.1f, "
+  printf ("{\"benchmark\": \"gui\", \"cases\": %u, \"renderer\": \"%s\", "
+          "\"login_to_case_list_ms\": %.1f, "
           "\"login_to_case_list_minstructions\": %.1f, "
           "\"search_to_list_median_ms\": %.1f, \"search_to_list_max_ms\": %.1f, "
           "\"search_to_list_cpu_median_ms\": %.1f, "
@@ -403,7 +408,9 @@ measure:
           "\"targets\": {\"login_to_case_list_ms\": 1000, \"search_to_list_ms\": 100, "
           "\"rss_mib\": 200}, "
           "\"pass\": {\"login_to_case_list\": %s, \"search_to_list\": %s, \"rss\": %s}}\n",
-          n_cases, login_to_list_ms,
+          n_cases, renderer != NULL ? renderer : (g_getenv ("GSK_RENDERER") != NULL
+                                                  ? g_getenv ("GSK_RENDERER") : "default"),
+          login_to_list_ms,
           instructions_fd >= 0 ? login_instructions / 1e6 : -1.0, median (search_ms),
           g_array_index (search_ms, double, search_ms->len - 1),
           median (search_cpu_ms), instructions_fd >= 0 ? median (search_minstr) : -1.0,
