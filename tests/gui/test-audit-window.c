@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gui-test-util.h"
 #include "wm-application.h"
 #include "wm-audit-window.h"
 #include "wm-keyring.h"
@@ -43,98 +44,6 @@ typedef struct
 
 /* Widgets */
 
-static void
-collect_widgets (GtkWidget *widget,
-                 GType      type,
-                 GPtrArray *found)
-{
-  if (g_type_is_a (G_OBJECT_TYPE (widget), type))
-    g_ptr_array_add (found, widget);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_widgets (child, type, found);
-}
-
-static GPtrArray *
-find_widgets (GtkWidget *root,
-              GType      type)
-{
-  GPtrArray *found = g_ptr_array_new ();
-
-  collect_widgets (root, type, found);
-
-  return found;
-}
-
-static GtkWidget *
-find_one (GtkWidget *root,
-          GType      type)
-{
-  g_autoptr(GPtrArray) found = find_widgets (root, type);
-
-  g_assert_cmpuint (found->len, ==, 1);
-  return found->pdata[0];
-}
-
-static gboolean
-has_accessible_label (GtkWidget  *widget,
-                      const char *label)
-{
-  g_autofree char *actual = NULL;
-
-  if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL))
-    return FALSE;
-
-  /* NULL means it matched; otherwise the actual value comes back. */
-  actual = gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget),
-                                               GTK_ACCESSIBLE_PROPERTY_LABEL, label);
-  return actual == NULL;
-}
-
-/* The one widget of @type under @root that a screen reader calls @label (or, for a button,
- * whose label reads @label). */
-static GtkWidget *
-find_control (GtkWidget  *root,
-              GType       type,
-              const char *label)
-{
-  g_autoptr(GPtrArray) widgets = find_widgets (root, type);
-  GtkWidget *found = NULL;
-
-  for (guint i = 0; i < widgets->len; i++)
-    {
-      GtkWidget *widget = widgets->pdata[i];
-
-      if (has_accessible_label (widget, label)
-          || (GTK_IS_BUTTON (widget)
-              && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0))
-        {
-          g_assert_null (found);
-          found = widget;
-        }
-    }
-  if (found == NULL)
-    g_error ("No %s called “%s”", g_type_name (type), label);
-
-  return found;
-}
-
-static void
-flush (void)
-{
-  while (g_main_context_pending (NULL))
-    g_main_context_iteration (NULL, FALSE);
-}
-
-static void
-wait_until_mapped (GtkWidget *widget)
-{
-  while (!gtk_widget_get_mapped (widget))
-    g_main_context_iteration (NULL, TRUE);
-}
-
 /* Lets the list lay out its rows: a few frames. */
 static void
 settle (void)
@@ -144,23 +53,6 @@ settle (void)
       g_usleep (20000);
       flush ();
     }
-}
-
-/* Every label's text under @widget, joined by newlines. */
-static char *
-widget_text (GtkWidget *widget)
-{
-  g_autoptr(GPtrArray) labels = find_widgets (widget, GTK_TYPE_LABEL);
-  GString *text = g_string_new (NULL);
-
-  for (guint i = 0; i < labels->len; i++)
-    {
-      if (!gtk_widget_get_visible (labels->pdata[i]))
-        continue;
-      g_string_append (text, gtk_label_get_text (labels->pdata[i]));
-      g_string_append_c (text, '\n');
-    }
-  return g_string_free (text, FALSE);
 }
 
 /* What the column view shows: one string a row on screen, its cells joined by " | ". The
@@ -380,12 +272,10 @@ fixture_set_up (Fixture       *f,
   g_autoptr(WmCase) theirs = NULL;
   WmStore *coord_store;
 
-  f->dir = g_dir_make_tmp ("waymark-test-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = tmpdir_new ();
   f->path = g_build_filename (f->dir, "cases.waymark", NULL);
-  f->session = wm_session_create (f->path, "Example Trust", "admin", "Ada Admin",
-                                  PASSWORD, WM_KDF_MIN, &f->recovery, &error);
-  g_assert_no_error (error);
+  f->session = create_test_session (f->path, "Example Trust", "admin", "Ada Admin", PASSWORD,
+                                    &f->recovery);
   f->store = wm_session_get_store (f->session);
 
   g_assert_true (wm_session_add_user (f->session, "coord", "Casey Coordinator", "coordinator",
@@ -413,9 +303,6 @@ static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-
   if (f->window != NULL)
     gtk_window_destroy (f->window);
   flush ();
@@ -424,15 +311,7 @@ fixture_tear_down (Fixture       *f,
   g_free (f->admin_case);
   g_free (f->coord_case);
 
-  dir = g_dir_open (f->dir, 0, NULL);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (f->dir, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (f->dir);
-  g_free (f->dir);
+  tmpdir_free (f->dir);
   g_free (f->path);
 }
 
@@ -934,18 +813,12 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
   gtk_init ();
 
-  /* For the template resources and style; not unique, so nothing is handed to a Waymark the
-   * user has open. */
-  app = wm_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
+  app = test_application_new ();
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

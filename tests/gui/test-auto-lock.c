@@ -15,6 +15,7 @@
 
 #include <glib/gstdio.h>
 
+#include "gui-test-util.h"
 #include "wm-application.h"
 #include "wm-gui-util.h"
 #include "wm-login-page.h"
@@ -37,55 +38,6 @@ typedef struct
 } Fixture;
 
 static void
-collect_widgets (GtkWidget *widget,
-                 GType      type,
-                 GPtrArray *found)
-{
-  if (g_type_is_a (G_OBJECT_TYPE (widget), type))
-    g_ptr_array_add (found, widget);
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_widgets (child, type, found);
-}
-
-static GtkWidget *
-find_widget (GtkWidget *root,
-             GType      type)
-{
-  g_autoptr(GPtrArray) found = g_ptr_array_new ();
-
-  collect_widgets (root, type, found);
-  return found->len > 0 ? found->pdata[0] : NULL;
-}
-
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-}
-
-static GtkWindow *
-find_transient_window (WmWindow *parent,
-                       GType     type)
-{
-  GListModel *toplevels = gtk_window_get_toplevels (); /* owned by GTK */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (gtk_window_get_transient_for (window) == GTK_WINDOW (parent)
-          && g_type_is_a (G_OBJECT_TYPE (window), type))
-        return window;
-    }
-  return NULL;
-}
-
-static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
@@ -94,12 +46,9 @@ fixture_set_up (Fixture       *f,
   g_autoptr(WmTherapist) t = wm_therapist_new ();
   const char *specialisms[] = { "pre-offence", NULL };
 
-  f->dir = g_dir_make_tmp ("waymark-autolock-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = tmpdir_new ();
   f->path = g_build_filename (f->dir, "org.waymark", NULL);
-  admin = wm_session_create (f->path, "Example Trust", "admin", NULL, ADMIN_PASSWORD,
-                             WM_KDF_MIN, NULL, &error);
-  g_assert_no_error (error);
+  admin = create_test_session (f->path, "Example Trust", "admin", NULL, ADMIN_PASSWORD, NULL);
   g_object_set (t, "given-name", "Alex", "family-name", "Ashby", "town", "Harrogate",
                 "latitude", 53.99, "longitude", -1.54, "specialisms", specialisms, NULL);
   g_assert_true (wm_store_save_therapist (wm_session_get_store (admin), t, &error));
@@ -113,16 +62,7 @@ static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autoptr(GDir) d = g_dir_open (f->dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (f->dir, name, NULL);
-      g_unlink (p);
-    }
-  g_rmdir (f->dir);
-  g_free (f->dir);
+  tmpdir_free (f->dir);
   g_free (f->path);
 }
 
@@ -146,7 +86,7 @@ logged_in_window (Fixture    *f,
   login = find_widget (GTK_WIDGET (window), WM_TYPE_LOGIN_PAGE);
   g_assert_nonnull (login);
   g_signal_emit_by_name (login, "unlocked", session);
-  spin (50);
+  run_for (50);
   g_assert_true (wm_window_get_session (window) == session);
   if (session_out != NULL)
     *session_out = g_object_ref (session);
@@ -207,20 +147,20 @@ test_lock_closes_session_windows (Fixture       *f,
   gboolean dismissed = FALSE;
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.preferences", NULL));
-  spin (50);
-  g_assert_nonnull (find_transient_window (window, WM_TYPE_PREFERENCES_WINDOW));
+  run_for (50);
+  g_assert_nonnull (find_transient_window (GTK_WINDOW (window), WM_TYPE_PREFERENCES_WINDOW));
   /* A toast of this session, still showing when it locks */
   adw_toast_set_timeout (toast, 0);
   g_signal_connect_swapped (toast, "dismissed", G_CALLBACK (set_flag), &dismissed);
   wm_gui_add_toast (ADW_TOAST_OVERLAY (find_widget (GTK_WIDGET (window),
                                                     ADW_TYPE_TOAST_OVERLAY)), toast);
-  spin (50);
+  run_for (50);
   g_assert_false (dismissed);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.lock", NULL));
-  spin (50);
+  run_for (50);
   g_assert_cmpstr (visible_page (window), ==, "login");
-  g_assert_null (find_transient_window (window, WM_TYPE_PREFERENCES_WINDOW));
+  g_assert_null (find_transient_window (GTK_WINDOW (window), WM_TYPE_PREFERENCES_WINDOW));
   /* The next person at the screen does not read it. */
   g_assert_true (dismissed);
 
@@ -244,7 +184,7 @@ test_therapist_window (Fixture       *f,
   g_assert_null (adw_view_stack_get_child_by_name (stack, "map"));
 
   /* The administrator set this password: the user is asked for their own first. */
-  forced = find_transient_window (window, WM_TYPE_PASSWORD_DIALOG);
+  forced = find_transient_window (GTK_WINDOW (window), WM_TYPE_PASSWORD_DIALOG);
   g_assert_nonnull (forced);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (forced)));
 
@@ -255,16 +195,12 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
   gtk_init ();
 
-  app = wm_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
+  app = test_application_new ();
 
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("/auto-lock/locks-when-idle", test_locks_when_idle);

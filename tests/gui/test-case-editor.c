@@ -14,6 +14,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "gui-test-util.h"
 #include "wm-case-editor.h"
 #include "wm-location-row.h"
 #include "wm-model.h"
@@ -34,30 +35,6 @@ static const char * const not_edited[] = {
 };
 
 /* Widgets */
-
-static void
-collect_widgets (GtkWidget *widget,
-                 GType      type,
-                 GPtrArray *found)
-{
-  if (g_type_is_a (G_OBJECT_TYPE (widget), type))
-    g_ptr_array_add (found, widget);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_widgets (child, type, found);
-}
-
-static GPtrArray *
-find_widgets (GtkWidget *root,
-              GType      type)
-{
-  GPtrArray *found = g_ptr_array_new ();
-
-  collect_widgets (root, type, found);
-  return found;
-}
 
 static GtkWidget *
 find_row (GtkWidget  *root,
@@ -245,43 +222,10 @@ shows_label (GtkWidget  *root,
 }
 
 static void
-wait_until_mapped (GtkWidget *widget)
-{
-  while (!gtk_widget_get_mapped (widget))
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static void
 drain_events (void)
 {
   while (g_main_context_iteration (NULL, FALSE))
     ;
-}
-
-static gboolean
-timed_out_cb (gpointer user_data)
-{
-  gboolean *timed_out = user_data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
-/* Runs the main loop until @condition holds; fails the test after SEARCH_TIMEOUT_S. */
-static void
-spin_until (Condition condition,
-            gpointer  data)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (SEARCH_TIMEOUT_S, timed_out_cb, &timed_out);
-
-  while (!condition (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  g_assert_false (timed_out);
 }
 
 static GtkWindow *
@@ -836,7 +780,7 @@ test_location_town_search (void)
 
   gtk_widget_grab_focus (find_row (row, "Town"));
   set_entry (row, "Town", "Harrog");
-  spin_until (has_suggestion, row);
+  spin_until (has_suggestion, row, SEARCH_TIMEOUT_S);
   suggestion = suggestion_row (row, "Harrogate — ");
   g_assert_nonnull (suggestion);
   g_assert_cmpint (gtk_list_box_row_get_index (suggestion), ==, 0);
@@ -852,11 +796,11 @@ test_location_town_search (void)
 
   /* UK places only; two of one name are told apart by where they are. */
   set_entry (row, "Town", "Newcastle");
-  spin_until (has_town_suggestions, row);
+  spin_until (has_town_suggestions, row, SEARCH_TIMEOUT_S);
   g_assert_nonnull (suggestion_row (row, "Newcastle upon Tyne — England"));
   g_assert_null (suggestion_row (row, "Newcastle — "));
   set_entry (row, "Town", "Hayes");
-  spin_until (has_town_suggestions, row);
+  spin_until (has_town_suggestions, row, SEARCH_TIMEOUT_S);
   {
     GtkListBoxRow *first = suggestion_row (row, "Hayes — England (");
     GtkListBoxRow *second = NULL;
@@ -915,7 +859,7 @@ test_location_town_keyboard (void)
   gtk_widget_grab_focus (town);
   /* Many UK places start with "New". */
   set_entry (row, "Town", "New");
-  spin_until (has_town_suggestions, row);
+  spin_until (has_town_suggestions, row, SEARCH_TIMEOUT_S);
 
   /* Escape closes the list, and only then goes on to close whatever holds the row. */
   g_assert_true (press_key (town, GDK_KEY_Escape));
@@ -959,7 +903,7 @@ test_location_town_typed (void)
   /* A whole name, never chosen from the list: Enter looks it up. */
   set_entry (row, "Town", "harrogate");
   commit_entry (row, "Town");
-  spin_until (has_coordinates, row);
+  spin_until (has_coordinates, row, SEARCH_TIMEOUT_S);
   assert_near_harrogate (WM_LOCATION_ROW (row));
   g_object_get (row, "town", &town, NULL);
   g_assert_cmpstr (town, ==, "Harrogate");
@@ -967,7 +911,8 @@ test_location_town_typed (void)
   /* Not in the gazetteer: said so, but the town is still a valid thing to keep. */
   set_entry (row, "Town", "Harogate");
   commit_entry (row, "Town");
-  spin_until (shows_wanted_label, &(LabelWait) { row, "Not placed on the map" });
+  spin_until (shows_wanted_label, &(LabelWait) { row, "Not placed on the map" },
+              SEARCH_TIMEOUT_S);
   g_assert_true (shows_text (row, "“Harogate” is not a UK town in the gazetteer", TRUE));
   g_assert_true (gtk_widget_has_css_class (find_row (row, "Town"), "warning"));
   g_assert_false (has_coordinates (row));
@@ -1063,52 +1008,6 @@ test_location_precision_choice (void)
 
 /* Accessible names */
 
-static gboolean
-is_control (GtkWidget *widget)
-{
-  switch ((int) gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget)))
-    {
-    case GTK_ACCESSIBLE_ROLE_BUTTON:
-    case GTK_ACCESSIBLE_ROLE_CHECKBOX:
-    case GTK_ACCESSIBLE_ROLE_COMBO_BOX:
-    case GTK_ACCESSIBLE_ROLE_LINK:
-    case GTK_ACCESSIBLE_ROLE_RADIO:
-    case GTK_ACCESSIBLE_ROLE_SEARCH_BOX:
-    case GTK_ACCESSIBLE_ROLE_SLIDER:
-    case GTK_ACCESSIBLE_ROLE_SPIN_BUTTON:
-    case GTK_ACCESSIBLE_ROLE_SWITCH:
-    case GTK_ACCESSIBLE_ROLE_TEXT_BOX:
-      return TRUE;
-    default:
-      return FALSE;
-    }
-}
-
-static guint
-assert_controls_named (GtkWidget *root)
-{
-  g_autoptr(GPtrArray) widgets = find_widgets (root, GTK_TYPE_WIDGET);
-  guint n_controls = 0;
-
-  for (guint i = 0; i < widgets->len; i++)
-    {
-      GtkWidget *widget = widgets->pdata[i];
-
-      if (!gtk_widget_get_mapped (widget) || !is_control (widget))
-        continue;
-
-      n_controls++;
-      if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget),
-                                             GTK_ACCESSIBLE_PROPERTY_LABEL) &&
-          !gtk_test_accessible_has_relation (GTK_ACCESSIBLE (widget),
-                                             GTK_ACCESSIBLE_RELATION_LABELLED_BY))
-        g_error ("%s in %s has no accessible name",
-                 G_OBJECT_TYPE_NAME (widget),
-                 G_OBJECT_TYPE_NAME (gtk_widget_get_parent (widget)));
-    }
-  return n_controls;
-}
-
 static void
 test_controls_named (void)
 {
@@ -1130,7 +1029,7 @@ test_controls_named (void)
   /* And the town suggestions, once they show. */
   gtk_widget_grab_focus (find_row (editor, "Town"));
   set_entry (editor, "Town", "Harrog");
-  spin_until (has_suggestion, editor);
+  spin_until (has_suggestion, editor, SEARCH_TIMEOUT_S);
   g_assert_nonnull (suggestion_row (editor, "Harrogate — "));
   assert_controls_named (editor);
 
@@ -1162,8 +1061,8 @@ test_finalized (void)
   set_entry (editor, "Town", "Leed");
   commit_entry (editor, "Town");
   gtk_window_destroy (window);
-  spin_until (is_null, &editor);
-  spin_until (is_null, &location);
+  spin_until (is_null, &editor, SEARCH_TIMEOUT_S);
+  spin_until (is_null, &location, SEARCH_TIMEOUT_S);
 
   /* The case is the caller's, untouched by the editor going away. */
   g_assert_cmpstr (kase->client->town, ==, "Harrogate");

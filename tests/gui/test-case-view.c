@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "gui-test-util.h"
 #include "wm-application.h"
 #include "wm-case-editor.h"
 #include "wm-case-view.h"
@@ -43,84 +44,6 @@ typedef struct
 
 /* Widgets */
 
-static void
-collect_widgets (GtkWidget *widget,
-                 GType      type,
-                 GPtrArray *found)
-{
-  if (g_type_is_a (G_OBJECT_TYPE (widget), type))
-    g_ptr_array_add (found, widget);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_widgets (child, type, found);
-}
-
-static GPtrArray *
-find_widgets (GtkWidget *root,
-              GType      type)
-{
-  GPtrArray *found = g_ptr_array_new ();
-
-  collect_widgets (root, type, found);
-
-  return found;
-}
-
-static GtkWidget *
-find_one (GtkWidget *root,
-          GType      type)
-{
-  g_autoptr(GPtrArray) found = find_widgets (root, type);
-
-  g_assert_cmpuint (found->len, ==, 1);
-  return found->pdata[0];
-}
-
-static gboolean
-has_accessible_label (GtkWidget  *widget,
-                      const char *label)
-{
-  g_autofree char *actual = NULL;
-
-  if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL))
-    return FALSE;
-
-  /* NULL means it matched; otherwise the actual value comes back. */
-  actual = gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget),
-                                               GTK_ACCESSIBLE_PROPERTY_LABEL, label);
-  return actual == NULL;
-}
-
-/* The one widget of @type under @root that a screen reader calls @label (or, for a button,
- * whose label reads @label). */
-static GtkWidget *
-find_control (GtkWidget  *root,
-              GType       type,
-              const char *label)
-{
-  g_autoptr(GPtrArray) widgets = find_widgets (root, type);
-  GtkWidget *found = NULL;
-
-  for (guint i = 0; i < widgets->len; i++)
-    {
-      GtkWidget *widget = widgets->pdata[i];
-
-      if (has_accessible_label (widget, label)
-          || (GTK_IS_BUTTON (widget)
-              && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0))
-        {
-          g_assert_null (found);
-          found = widget;
-        }
-    }
-  if (found == NULL)
-    g_error ("No %s called “%s”", g_type_name (type), label);
-
-  return found;
-}
-
 static GPtrArray *
 list_rows (GtkListBox *list)
 {
@@ -132,84 +55,6 @@ list_rows (GtkListBox *list)
     if (GTK_IS_LIST_BOX_ROW (child) && gtk_widget_get_visible (child))
       g_ptr_array_add (rows, child);
   return rows;
-}
-
-/* Every label's text under @widget, joined by newlines: what a row says. */
-static char *
-widget_text (GtkWidget *widget)
-{
-  g_autoptr(GPtrArray) labels = find_widgets (widget, GTK_TYPE_LABEL);
-  GString *text = g_string_new (NULL);
-
-  for (guint i = 0; i < labels->len; i++)
-    {
-      if (!gtk_widget_get_visible (labels->pdata[i]))
-        continue;
-      g_string_append (text, gtk_label_get_text (labels->pdata[i]));
-      g_string_append_c (text, '\n');
-    }
-  return g_string_free (text, FALSE);
-}
-
-static void
-flush (void)
-{
-  while (g_main_context_pending (NULL))
-    g_main_context_iteration (NULL, FALSE);
-}
-
-static void
-wait_until_mapped (GtkWidget *widget)
-{
-  while (!gtk_widget_get_mapped (widget))
-    g_main_context_iteration (NULL, TRUE);
-}
-
-/* The message dialog on screen, if any. */
-static AdwMessageDialog *
-find_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-  AdwMessageDialog *found = NULL;
-
-  flush ();
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        {
-          g_assert_null (found);
-          found = ADW_MESSAGE_DIALOG (window);
-        }
-    }
-  return found;
-}
-
-/* Answers @dialog the way a click would: through the button showing @label. (The dialog
- * keeps its buttons twice, for a wide and a narrow layout; the one on screen counts.) */
-static void
-answer_dialog (AdwMessageDialog *dialog,
-               const char       *label)
-{
-  g_autoptr(GPtrArray) buttons = NULL;
-  GtkWidget *button = NULL;
-
-  g_assert_nonnull (dialog);
-  wait_until_mapped (GTK_WIDGET (dialog));
-  buttons = find_widgets (GTK_WIDGET (dialog), GTK_TYPE_BUTTON);
-  for (guint i = 0; i < buttons->len; i++)
-    if (gtk_widget_get_mapped (buttons->pdata[i])
-        && g_strcmp0 (gtk_button_get_label (buttons->pdata[i]), label) == 0)
-      {
-        g_assert_null (button);
-        button = buttons->pdata[i];
-      }
-  g_assert_nonnull (button);
-  g_assert_true (gtk_widget_is_sensitive (button));
-  g_signal_emit_by_name (button, "clicked");
-  flush ();
-  g_assert_null (find_dialog ());
 }
 
 static void
@@ -228,47 +73,6 @@ record_id_cb (gpointer  instance,
 }
 
 /* Data */
-
-static void
-add_therapist (WmStore    *store,
-               const char *external_id,
-               const char *given_name,
-               const char *family_name,
-               const char *town,
-               double      latitude,
-               double      longitude,
-               const char *specialisms_text,
-               gint64      max_caseload)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(WmTherapist) t = wm_therapist_new ();
-  g_auto(GStrv) specialisms = g_strsplit (specialisms_text, ";", -1);
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autoptr(GDateTime) next_year = g_date_time_add_years (now, 1);
-  g_autoptr(GDateTime) last_year = g_date_time_add_years (now, -1);
-  g_autofree char *expires = g_date_time_format (next_year, "%Y-%m-%d");
-  g_autofree char *checked = g_date_time_format (last_year, "%Y-%m-%d");
-
-  g_object_set (t,
-                "external-id", external_id,
-                "given-name", given_name,
-                "family-name", family_name,
-                "email", "therapist@example.org",
-                "town", town,
-                "latitude", latitude,
-                "longitude", longitude,
-                "specialisms", specialisms,
-                "max-caseload", max_caseload,
-                "registration-body", "BACP",
-                "registration-number", "000000",
-                "registration-expires", expires,
-                "insurance-expires", expires,
-                "dbs-checked", checked,
-                "training-completed", TRUE,
-                NULL);
-  g_assert_true (wm_store_save_therapist (store, t, &error));
-  g_assert_no_error (error);
-}
 
 static gint64
 add_case (WmStore    *store,
@@ -303,53 +107,39 @@ static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
   char *recovery = NULL;
 
-  f->dir = g_dir_make_tmp ("waymark-test-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = tmpdir_new ();
   path = g_build_filename (f->dir, "cases.waymark", NULL);
-  f->session = wm_session_create (path, "Example Trust", "coordinator", "Casey Coordinator",
-                                  PASSWORD, WM_KDF_MIN, &recovery, &error);
-  g_assert_no_error (error);
+  f->session = create_test_session (path, "Example Trust", "coordinator", "Casey Coordinator",
+                                    PASSWORD, &recovery);
   wm_secret_string_free (recovery);
   f->store = wm_session_get_store (f->session);
 
   /* Around Harrogate: near, in Leeds (~21 km), in York (~30 km). */
-  add_therapist (f->store, "T-ANN", "Ann", "Ashworth", "Harrogate", 53.995, -1.537,
-                 "pre-offence;online-offending", 5);
-  add_therapist (f->store, "T-BEN", "Ben", "Barker", "Leeds", 53.7997, -1.5492,
-                 "pre-offence", 5);
-  add_therapist (f->store, "T-CAT", "Cat", "Collins", "York", 53.9590, -1.0815,
-                 "pre-offence;trauma", 5);
-  add_therapist (f->store, "T-DAN", "Dan", "Dunmore", "Knaresborough", 54.0084, -1.4700,
-                 "trauma", 5);
-  add_therapist (f->store, "T-EVE", "Eve", "Easton", "Leeds", 53.8008, -1.5491,
-                 "pre-offence", 0);
+  add_test_therapist (f->store, "T-ANN", "Ann", "Ashworth", "Harrogate", 53.995, -1.537,
+                      "pre-offence;online-offending", 5);
+  add_test_therapist (f->store, "T-BEN", "Ben", "Barker", "Leeds", 53.7997, -1.5492,
+                      "pre-offence", 5);
+  add_test_therapist (f->store, "T-CAT", "Cat", "Collins", "York", 53.9590, -1.0815,
+                      "pre-offence;trauma", 5);
+  add_test_therapist (f->store, "T-DAN", "Dan", "Dunmore", "Knaresborough", 54.0084, -1.4700,
+                      "trauma", 5);
+  add_test_therapist (f->store, "T-EVE", "Eve", "Easton", "Leeds", 53.8008, -1.5491,
+                      "pre-offence", 0);
 }
 
 static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-
   if (f->window != NULL)
     gtk_window_destroy (f->window);
   flush ();
   g_clear_object (&f->session);
 
-  dir = g_dir_open (f->dir, 0, NULL);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (f->dir, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (f->dir);
-  g_free (f->dir);
+  tmpdir_free (f->dir);
 }
 
 static void
@@ -1177,52 +967,6 @@ test_new_enquiry (Fixture       *f,
   }
 }
 
-static gboolean
-is_control (GtkWidget *widget)
-{
-  switch ((int) gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget)))
-    {
-    case GTK_ACCESSIBLE_ROLE_BUTTON:
-    case GTK_ACCESSIBLE_ROLE_CHECKBOX:
-    case GTK_ACCESSIBLE_ROLE_COMBO_BOX:
-    case GTK_ACCESSIBLE_ROLE_LINK:
-    case GTK_ACCESSIBLE_ROLE_RADIO:
-    case GTK_ACCESSIBLE_ROLE_SEARCH_BOX:
-    case GTK_ACCESSIBLE_ROLE_SLIDER:
-    case GTK_ACCESSIBLE_ROLE_SPIN_BUTTON:
-    case GTK_ACCESSIBLE_ROLE_SWITCH:
-    case GTK_ACCESSIBLE_ROLE_TEXT_BOX:
-      return TRUE;
-    default:
-      return FALSE;
-    }
-}
-
-static guint
-assert_controls_named (GtkWidget *root)
-{
-  g_autoptr(GPtrArray) widgets = find_widgets (root, GTK_TYPE_WIDGET);
-  guint n_controls = 0;
-
-  for (guint i = 0; i < widgets->len; i++)
-    {
-      GtkWidget *widget = widgets->pdata[i];
-
-      if (!gtk_widget_get_mapped (widget) || !is_control (widget))
-        continue;
-
-      n_controls++;
-      if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget),
-                                             GTK_ACCESSIBLE_PROPERTY_LABEL) &&
-          !gtk_test_accessible_has_relation (GTK_ACCESSIBLE (widget),
-                                             GTK_ACCESSIBLE_RELATION_LABELLED_BY))
-        g_error ("%s in %s has no accessible name",
-                 G_OBJECT_TYPE_NAME (widget),
-                 G_OBJECT_TYPE_NAME (gtk_widget_get_parent (widget)));
-    }
-  return n_controls;
-}
-
 static void
 test_controls_named (Fixture       *f,
                      gconstpointer  data)
@@ -1499,18 +1243,12 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
   gtk_init ();
 
-  /* For the template resources and style; not unique, so nothing is handed to a Waymark the
-   * user has open. */
-  app = wm_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
+  app = test_application_new ();
 
   if (g_str_has_prefix (g_getenv ("WM_TEST_SCREENSHOT") ?: "", "case-view"))
     {

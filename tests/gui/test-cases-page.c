@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "gui-test-util.h"
 #include "wm-application.h"
 #include "wm-case-list.h"
 #include "wm-cases-page.h"
@@ -50,34 +51,9 @@ static GPtrArray *extra_sessions;
 
 /* Widgets */
 
-static void
-collect_widgets (GtkWidget *widget,
-                 GType      type,
-                 GPtrArray *found)
-{
-  if (g_type_is_a (G_OBJECT_TYPE (widget), type))
-    g_ptr_array_add (found, widget);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_widgets (child, type, found);
-}
-
-static GPtrArray *
-find_widgets (GtkWidget *root,
-              GType      type)
-{
-  GPtrArray *found = g_ptr_array_new ();
-
-  collect_widgets (root, type, found);
-
-  return found;
-}
-
 /* The text a label or an inscription (the list's cells) shows, or NULL. */
 static const char *
-widget_text (GtkWidget *widget)
+cell_text (GtkWidget *widget)
 {
   if (GTK_IS_LABEL (widget))
     return gtk_label_get_text (GTK_LABEL (widget));
@@ -86,76 +62,13 @@ widget_text (GtkWidget *widget)
   return NULL;
 }
 
-static gboolean
-has_accessible_label (GtkWidget  *widget,
-                      const char *label)
-{
-  g_autofree char *actual = NULL;
-
-  if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL))
-    return FALSE;
-
-  /* NULL means it matched; otherwise the actual value comes back. */
-  actual = gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget),
-                                               GTK_ACCESSIBLE_PROPERTY_LABEL, label);
-  return actual == NULL;
-}
-
-/* The one mapped widget of @type that a screen reader would call @label. */
+/* find_control() among the widgets on screen only. */
 static GtkWidget *
-find_control (GtkWidget  *root,
-              GType       type,
-              const char *label)
+find_shown (GtkWidget  *root,
+            GType       type,
+            const char *label)
 {
-  g_autoptr(GPtrArray) widgets = find_widgets (root, type);
-  GtkWidget *found = NULL;
-
-  for (guint i = 0; i < widgets->len; i++)
-    {
-      GtkWidget *widget = widgets->pdata[i];
-
-      if (!gtk_widget_get_mapped (widget))
-        continue;
-      if (has_accessible_label (widget, label)
-          || (GTK_IS_BUTTON (widget)
-              && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0))
-        {
-          g_assert_null (found);
-          found = widget;
-        }
-    }
-  if (found == NULL)
-    g_error ("No %s called “%s” on screen", g_type_name (type), label);
-
-  return found;
-}
-
-static GtkWidget *
-find_only (GtkWidget *root,
-           GType      type)
-{
-  g_autoptr(GPtrArray) widgets = find_widgets (root, type);
-
-  g_assert_cmpuint (widgets->len, ==, 1);
-
-  return widgets->pdata[0];
-}
-
-static gboolean
-set_true_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-run_for (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, set_true_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
+  return find_control_full (root, type, label, FIND_CONTROL_ON_SCREEN);
 }
 
 /* The page and its window */
@@ -195,7 +108,7 @@ page_open (Page      *p,
     g_main_context_iteration (NULL, TRUE);
   run_for (100);
 
-  p->column_view = GTK_COLUMN_VIEW (find_only (GTK_WIDGET (p->page), GTK_TYPE_COLUMN_VIEW));
+  p->column_view = GTK_COLUMN_VIEW (find_one (GTK_WIDGET (p->page), GTK_TYPE_COLUMN_VIEW));
   p->model = G_LIST_MODEL (gtk_column_view_get_model (p->column_view));
   p->list = G_LIST_MODEL (page_case_list (p));
   p->n_changes = 0;
@@ -241,7 +154,7 @@ static void
 search_for (Page       *p,
             const char *text)
 {
-  GtkWidget *entry = find_control (GTK_WIDGET (p->page), GTK_TYPE_SEARCH_ENTRY, "Search cases");
+  GtkWidget *entry = find_shown (GTK_WIDGET (p->page), GTK_TYPE_SEARCH_ENTRY, "Search cases");
   GtkEditable *editable = GTK_EDITABLE (entry);
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   g_autofree char *searched = NULL;
@@ -304,7 +217,7 @@ label_shown (GtkWidget  *root,
 
   for (guint i = 0; i < widgets->len; i++)
     if (gtk_widget_get_mapped (widgets->pdata[i])
-        && g_strcmp0 (widget_text (widgets->pdata[i]), text) == 0)
+        && g_strcmp0 (cell_text (widgets->pdata[i]), text) == 0)
       return TRUE;
 
   return FALSE;
@@ -324,7 +237,7 @@ row_on_screen (Page       *p,
       graphene_rect_t bounds;
 
       if (!gtk_widget_get_mapped (cells->pdata[i])
-          || g_strcmp0 (widget_text (cells->pdata[i]), reference) != 0
+          || g_strcmp0 (cell_text (cells->pdata[i]), reference) != 0
           || !gtk_widget_compute_bounds (cells->pdata[i], viewport, &bounds))
         continue;
       if (bounds.origin.y >= 0
@@ -496,10 +409,10 @@ test_search_and_filters (void)
 
   page_open (&p, session);
   root = GTK_WIDGET (p.page);
-  status = GTK_DROP_DOWN (find_control (root, GTK_TYPE_DROP_DOWN, "Status"));
-  category = GTK_DROP_DOWN (find_control (root, GTK_TYPE_DROP_DOWN, "Category"));
-  risk = GTK_TOGGLE_BUTTON (find_control (root, GTK_TYPE_TOGGLE_BUTTON, "_Risk Only"));
-  open = GTK_TOGGLE_BUTTON (find_control (root, GTK_TYPE_TOGGLE_BUTTON, "_Open Cases Only"));
+  status = GTK_DROP_DOWN (find_shown (root, GTK_TYPE_DROP_DOWN, "Status"));
+  category = GTK_DROP_DOWN (find_shown (root, GTK_TYPE_DROP_DOWN, "Category"));
+  risk = GTK_TOGGLE_BUTTON (find_shown (root, GTK_TYPE_TOGGLE_BUTTON, "_Risk Only"));
+  open = GTK_TOGGLE_BUTTON (find_shown (root, GTK_TYPE_TOGGLE_BUTTON, "_Open Cases Only"));
 
   /* Open cases, unfiltered. */
   n = count_cases (open_filter, NULL);
@@ -640,7 +553,7 @@ test_risk_marked (void)
   for (guint i = 0; i < labels->len; i++)
     {
       GtkWidget *label = labels->pdata[i];
-      const Expected *c = expected_by_reference (widget_text (label));
+      const Expected *c = expected_by_reference (cell_text (label));
       GtkWidget *cell;
       GtkWidget *icon;
 
@@ -685,7 +598,7 @@ test_no_names_shown (void)
   widgets = find_widgets (GTK_WIDGET (p.page), GTK_TYPE_WIDGET);
   for (guint i = 0; i < widgets->len; i++)
     {
-      const char *text = widget_text (widgets->pdata[i]);
+      const char *text = cell_text (widgets->pdata[i]);
       const char *tooltip = gtk_widget_get_tooltip_text (widgets->pdata[i]);
 
       if (text == NULL)
@@ -741,7 +654,7 @@ test_activate (void)
 
   /* Double-click and Enter both end in the list's activate-item action. */
   item = summary_at (&p, 3);
-  list_view = find_only (GTK_WIDGET (p.column_view), GTK_TYPE_LIST_VIEW);
+  list_view = find_one (GTK_WIDGET (p.column_view), GTK_TYPE_LIST_VIEW);
   g_assert_true (gtk_widget_activate_action (list_view, "list.activate-item", "u", 3));
   g_assert_cmpint (activated, ==, wm_case_summary_get_id (item));
   g_assert_nonnull (expected_by_reference (wm_case_summary_get_reference (item)));
@@ -749,7 +662,7 @@ test_activate (void)
                    expected_by_reference (wm_case_summary_get_reference (item))->id);
 
   /* A button shows itself pressed for a moment before it clicks. */
-  gtk_widget_activate (find_control (GTK_WIDGET (p.page), GTK_TYPE_BUTTON, "_New Enquiry"));
+  gtk_widget_activate (find_shown (GTK_WIDGET (p.page), GTK_TYPE_BUTTON, "_New Enquiry"));
   run_for (500);
   g_assert_cmpuint (n_new, ==, 1);
 
@@ -757,56 +670,10 @@ test_activate (void)
   gtk_widget_grab_focus (list_view);
   wm_cases_page_focus_search (p.page);
   g_assert_true (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (p.window)),
-                                         find_control (GTK_WIDGET (p.page),
-                                                       GTK_TYPE_SEARCH_ENTRY, "Search cases")));
+                                         find_shown (GTK_WIDGET (p.page),
+                                                     GTK_TYPE_SEARCH_ENTRY, "Search cases")));
 
   page_close (&p);
-}
-
-static gboolean
-is_control (GtkWidget *widget)
-{
-  switch ((int) gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget)))
-    {
-    case GTK_ACCESSIBLE_ROLE_BUTTON:
-    case GTK_ACCESSIBLE_ROLE_CHECKBOX:
-    case GTK_ACCESSIBLE_ROLE_COMBO_BOX:
-    case GTK_ACCESSIBLE_ROLE_LINK:
-    case GTK_ACCESSIBLE_ROLE_RADIO:
-    case GTK_ACCESSIBLE_ROLE_SEARCH_BOX:
-    case GTK_ACCESSIBLE_ROLE_SLIDER:
-    case GTK_ACCESSIBLE_ROLE_SPIN_BUTTON:
-    case GTK_ACCESSIBLE_ROLE_SWITCH:
-    case GTK_ACCESSIBLE_ROLE_TEXT_BOX:
-      return TRUE;
-    default:
-      return FALSE;
-    }
-}
-
-static void
-assert_controls_named (GtkWidget *root)
-{
-  g_autoptr(GPtrArray) widgets = find_widgets (root, GTK_TYPE_WIDGET);
-  guint n_controls = 0;
-
-  for (guint i = 0; i < widgets->len; i++)
-    {
-      GtkWidget *widget = widgets->pdata[i];
-
-      if (!gtk_widget_get_mapped (widget) || !is_control (widget))
-        continue;
-
-      n_controls++;
-      if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget),
-                                             GTK_ACCESSIBLE_PROPERTY_LABEL) &&
-          !gtk_test_accessible_has_relation (GTK_ACCESSIBLE (widget),
-                                             GTK_ACCESSIBLE_RELATION_LABELLED_BY))
-        g_error ("%s in %s has no accessible name",
-                 G_OBJECT_TYPE_NAME (widget),
-                 G_OBJECT_TYPE_NAME (gtk_widget_get_parent (widget)));
-    }
-  g_assert_cmpuint (n_controls, >=, 1);
 }
 
 static void
@@ -815,7 +682,7 @@ test_controls_named (void)
   Page p;
 
   page_open (&p, session);
-  assert_controls_named (GTK_WIDGET (p.page));
+  g_assert_cmpuint (assert_controls_named (GTK_WIDGET (p.page)), >=, 1);
   g_assert_true (has_accessible_label (GTK_WIDGET (p.column_view), "Cases"));
   page_close (&p);
 }
@@ -833,14 +700,11 @@ make_tmp_subdir (const char *name)
 static WmSession *
 create_session (const char *dir)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *path = g_build_filename (dir, "cases.waymark", NULL);
   char *recovery = NULL;
-  WmSession *s;
+  WmSession *s = create_test_session (path, "Example Trust", "admin", "Ada Admin", PASSWORD,
+                                      &recovery);
 
-  s = wm_session_create (path, "Example Trust", "admin", "Ada Admin", PASSWORD, WM_KDF_MIN,
-                         &recovery, &error);
-  g_assert_no_error (error);
   wm_secret_string_free (recovery);
 
   return s;
@@ -888,10 +752,10 @@ test_empty_then_first_case (void)
   g_signal_connect (p.page, "new-enquiry", G_CALLBACK (signal_cb), &n_new);
   g_assert_cmpstr (visible_page_title (&p), ==, "No cases yet");
   g_assert_false (search_shown (&p));
-  assert_controls_named (GTK_WIDGET (p.page));
+  g_assert_cmpuint (assert_controls_named (GTK_WIDGET (p.page)), >=, 1);
 
   /* A button shows itself pressed for a moment before it clicks. */
-  gtk_widget_activate (find_control (GTK_WIDGET (p.page), GTK_TYPE_BUTTON, "_New Enquiry"));
+  gtk_widget_activate (find_shown (GTK_WIDGET (p.page), GTK_TYPE_BUTTON, "_New Enquiry"));
   run_for (500);
   g_assert_cmpuint (n_new, ==, 1);
 
@@ -929,7 +793,7 @@ shown_references (Page *p)
 
   for (guint i = 0; i < cells->len; i++)
     if (gtk_widget_get_mapped (cells->pdata[i])
-        && expected_by_reference (widget_text (cells->pdata[i])) != NULL)
+        && expected_by_reference (cell_text (cells->pdata[i])) != NULL)
       g_ptr_array_add (shown, cells->pdata[i]);
 
   return shown;
@@ -975,7 +839,7 @@ test_search_rebinds_rows (void)
   {
     g_autoptr(WmCaseSummary) top = summary_at (&p, 0);
 
-    g_assert_cmpstr (widget_text (first_label), ==,
+    g_assert_cmpstr (cell_text (first_label), ==,
                      wm_case_summary_get_reference (top));
     /* and says so to a screen reader */
     g_assert_true (has_accessible_label (first_label, wm_case_summary_get_reference (top)));
@@ -984,12 +848,12 @@ test_search_rebinds_rows (void)
   g_assert_cmpuint (after->len, >=, 5);
   for (guint i = 0; i < after->len; i++)
     {
-      const Expected *c = expected_by_reference (widget_text (after->pdata[i]));
+      const Expected *c = expected_by_reference (cell_text (after->pdata[i]));
       g_autoptr(WmCaseSummary) at = summary_at (&p, i);
 
       g_assert_cmpstr (c->town, ==, "Harrogate");
       g_assert_true (is_open (c));
-      g_assert_cmpstr (widget_text (after->pdata[i]), ==,
+      g_assert_cmpstr (cell_text (after->pdata[i]), ==,
                        wm_case_summary_get_reference (at));
     }
 
@@ -1015,7 +879,7 @@ test_search_rebinds_rows (void)
   {
     g_autoptr(WmCaseSummary) top = summary_at (&p, 0);
 
-    g_assert_cmpstr (widget_text (first_label), ==,
+    g_assert_cmpstr (cell_text (first_label), ==,
                      wm_case_summary_get_reference (top));
   }
 
@@ -1204,43 +1068,18 @@ fill_store (void)
   g_assert_no_error (error);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
   gtk_init ();
 
-  /* For the template resources and style; not unique, so nothing is handed to a Waymark the
-   * user has open. */
-  app = wm_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
+  app = test_application_new ();
 
-  tmp_dir = g_dir_make_tmp ("waymark-test-XXXXXX", &error);
-  g_assert_no_error (error);
+  tmp_dir = tmpdir_new ();
   extra_sessions = g_ptr_array_new_with_free_func (g_object_unref);
   fill_store ();
 
@@ -1262,8 +1101,7 @@ main (int   argc,
   g_clear_object (&session);
   for (guint i = 0; i < N_CASES; i++)
     g_free (cases[i].reference);
-  remove_tree (tmp_dir);
-  g_free (tmp_dir);
+  tmpdir_free (tmp_dir);
   g_object_unref (app);
 
   return ret;

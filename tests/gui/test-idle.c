@@ -14,6 +14,7 @@
 
 #include <gtk/gtk.h>
 
+#include "gui-test-util.h"
 #include "wm-idle-monitor.h"
 #include "wm-idle-monitor-private.h"
 
@@ -86,13 +87,6 @@ fixture_tear_down (Fixture       *f,
     g_main_context_iteration (NULL, FALSE);
 }
 
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 /* Runs the main loop for @seconds, or until ::idle has come @n_idle times. */
 static void
 run_until_idle (Fixture *f,
@@ -100,22 +94,12 @@ run_until_idle (Fixture *f,
                 double   seconds)
 {
   gboolean timed_out = FALSE;
-  guint id = g_timeout_add ((guint) (seconds * 1000), timeout_cb, &timed_out);
+  guint id = g_timeout_add ((guint) (seconds * 1000), timed_out_cb, &timed_out);
 
   while (!timed_out && f->n_idle < n_idle)
     g_main_context_iteration (NULL, TRUE);
   if (!timed_out)
     g_source_remove (id);
-}
-
-static void
-run_for (double seconds)
-{
-  gboolean timed_out = FALSE;
-
-  g_timeout_add ((guint) (seconds * 1000), timeout_cb, &timed_out);
-  while (!timed_out)
-    g_main_context_iteration (NULL, TRUE);
 }
 
 static double
@@ -180,7 +164,7 @@ test_fires (Fixture       *f,
   g_assert_cmpuint (f->n_warning, ==, 0);
 
   /* Once: no second ::idle without input... */
-  run_for (1.5);
+  run_for (1500);
   g_assert_cmpuint (f->n_idle, ==, 1);
 
   /* ...and a reset arms it again. */
@@ -236,7 +220,7 @@ test_zero_never (Fixture       *f,
   wm_idle_monitor_set_timeout (f->monitor, 0);
   g_assert_cmpuint (wm_idle_monitor_get_timeout (f->monitor), ==, 0);
   wm_idle_monitor_reset (f->monitor);
-  run_for (3);
+  run_for (3000);
   g_assert_cmpuint (f->n_idle, ==, 0);
   g_assert_cmpuint (f->n_warning, ==, 0);
 }
@@ -324,11 +308,11 @@ test_cleanup (Fixture       *f,
   wm_idle_monitor_set_timeout (other, 1);
   gtk_window_destroy (f->window);
   f->window = NULL;
-  run_for (1.5);
+  run_for (1500);
   g_assert_cmpuint (f->n_idle, ==, 0);
   wm_idle_monitor_reset (other);
   wm_idle_monitor_set_timeout (other, 1);
-  run_for (1.5);
+  run_for (1500);
   g_assert_cmpuint (f->n_idle, ==, 0);
   g_object_unref (other);
 }

@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "gui-test-util.h"
 #include "wm-application.h"
 #include "wm-letter.h"
 #include "wm-letters-dialog-private.h"
@@ -36,40 +37,6 @@ typedef struct
 
 /* Widgets */
 
-static void
-collect_widgets (GtkWidget *widget,
-                 GType      type,
-                 GPtrArray *found)
-{
-  if (g_type_is_a (G_OBJECT_TYPE (widget), type))
-    g_ptr_array_add (found, widget);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_widgets (child, type, found);
-}
-
-static GPtrArray *
-find_widgets (GtkWidget *root,
-              GType      type)
-{
-  GPtrArray *found = g_ptr_array_new ();
-
-  collect_widgets (root, type, found);
-  return found;
-}
-
-static GtkWidget *
-find_one (GtkWidget *root,
-          GType      type)
-{
-  g_autoptr(GPtrArray) found = find_widgets (root, type);
-
-  g_assert_cmpuint (found->len, ==, 1);
-  return found->pdata[0];
-}
-
 static GtkWidget *
 find_button (GtkWidget  *root,
              const char *label)
@@ -82,33 +49,12 @@ find_button (GtkWidget  *root,
   g_error ("No button “%s”", label);
 }
 
-static void
-flush (void)
-{
-  while (g_main_context_pending (NULL))
-    g_main_context_iteration (NULL, FALSE);
-}
-
-static void
-wait_until_mapped (GtkWidget *widget)
-{
-  while (!gtk_widget_get_mapped (widget))
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 /* Lets the frame clock lay @widget out (a flush alone may end before it has). */
 static void
 wait_until_allocated (GtkWidget *widget)
 {
   gboolean timed_out = FALSE;
-  guint source = g_timeout_add (5000, timeout_cb, &timed_out);
+  guint source = g_timeout_add (5000, timed_out_cb, &timed_out);
 
   while (gtk_widget_get_width (widget) == 0 && !timed_out)
     g_main_context_iteration (NULL, TRUE);
@@ -215,12 +161,10 @@ fixture_set_up (Fixture       *f,
   const char *specialisms[] = { "pre-offence", NULL };
   char *recovery = NULL;
 
-  f->dir = g_dir_make_tmp ("waymark-test-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = tmpdir_new ();
   path = g_build_filename (f->dir, "cases.waymark", NULL);
-  f->session = wm_session_create (path, "Harbour Light Trust", "admin", "Ada Admin", PASSWORD,
-                                  WM_KDF_MIN, &recovery, &error);
-  g_assert_no_error (error);
+  f->session = create_test_session (path, "Harbour Light Trust", "admin", "Ada Admin", PASSWORD,
+                                    &recovery);
   wm_secret_string_free (recovery);
   f->store = wm_session_get_store (f->session);
 
@@ -256,24 +200,13 @@ static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-
   if (f->dialog != NULL)
     gtk_window_destroy (GTK_WINDOW (f->dialog));
   gtk_window_destroy (f->parent);
   flush ();
   g_clear_object (&f->session);
 
-  dir = g_dir_open (f->dir, 0, NULL);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (f->dir, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (f->dir);
-  g_free (f->dir);
+  tmpdir_free (f->dir);
 }
 
 static void
@@ -584,16 +517,12 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
   gtk_init ();
 
-  app = wm_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
+  app = test_application_new ();
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "gui-test-util.h"
 #include "wm-application.h"
 #include "wm-keyring.h"
 #include "wm-login-page.h"
@@ -27,51 +28,20 @@
 #define PASSWORD "correct horse battery staple"
 /* On screen the key is broken into four lines of four groups. */
 #define KEY_PATTERN "^([0-9a-f]{4}[ \n]){15}[0-9a-f]{4}$"
+/* How long a login or a new database (key derivation in a thread) may take. */
+#define LOGIN_TIMEOUT_S 30
 
 static WmApplication *app;
 
 /* Temporary files */
 
-typedef char TmpDir;
-
-static TmpDir *
-tmpdir_new (void)
-{
-  g_autoptr(GError) error = NULL;
-  char *dir = g_dir_make_tmp ("waymark-test-XXXXXX", &error);
-
-  g_assert_no_error (error);
-  return dir;
-}
-
-static void
-tmpdir_free (TmpDir *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (dir);
-  g_free (dir);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TmpDir, tmpdir_free)
-
 static char *
 create_database (const char *dir)
 {
-  g_autoptr(GError) error = NULL;
   char *path = g_build_filename (dir, "test.waymark", NULL);
-  g_autoptr(WmSession) session = wm_session_create (path, "Test Service", "admin", "Alex Admin",
-                                                    PASSWORD, WM_KDF_MIN, NULL, &error);
+  g_autoptr(WmSession) session = create_test_session (path, "Test Service", "admin",
+                                                      "Alex Admin", PASSWORD, NULL);
 
-  g_assert_no_error (error);
-  g_assert_nonnull (session);
   return path;
 }
 
@@ -85,31 +55,6 @@ reset_settings (void)
 }
 
 /* Widgets */
-
-static void
-collect_widgets (GtkWidget *widget,
-                 GType      type,
-                 GPtrArray *found)
-{
-  if (g_type_is_a (G_OBJECT_TYPE (widget), type))
-    g_ptr_array_add (found, widget);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_widgets (child, type, found);
-}
-
-static GPtrArray *
-find_widgets (GtkWidget *root,
-              GType      type)
-{
-  GPtrArray *found = g_ptr_array_new ();
-
-  collect_widgets (root, type, found);
-
-  return found;
-}
 
 /* The text a button shows, mnemonic underscores left out. */
 static gboolean
@@ -225,55 +170,6 @@ find_label_matching (GtkWidget  *root,
   return NULL;
 }
 
-static gboolean
-is_control (GtkWidget *widget)
-{
-  switch ((int) gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget)))
-    {
-    case GTK_ACCESSIBLE_ROLE_BUTTON:
-    case GTK_ACCESSIBLE_ROLE_CHECKBOX:
-    case GTK_ACCESSIBLE_ROLE_COMBO_BOX:
-    case GTK_ACCESSIBLE_ROLE_LINK:
-    case GTK_ACCESSIBLE_ROLE_RADIO:
-    case GTK_ACCESSIBLE_ROLE_SEARCH_BOX:
-    case GTK_ACCESSIBLE_ROLE_SLIDER:
-    case GTK_ACCESSIBLE_ROLE_SPIN_BUTTON:
-    case GTK_ACCESSIBLE_ROLE_SWITCH:
-    case GTK_ACCESSIBLE_ROLE_TEXT_BOX:
-      return TRUE;
-    default:
-      return FALSE;
-    }
-}
-
-/* What a screen reader can reach on screen has a name to speak: a label of its own or a
- * relation to one. Returns how many controls there were. */
-static guint
-assert_controls_named (GtkWidget *root)
-{
-  g_autoptr(GPtrArray) widgets = find_widgets (root, GTK_TYPE_WIDGET);
-  guint n_controls = 0;
-
-  for (guint i = 0; i < widgets->len; i++)
-    {
-      GtkWidget *widget = widgets->pdata[i];
-
-      if (!gtk_widget_get_mapped (widget) || !is_control (widget))
-        continue;
-
-      n_controls++;
-      if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget),
-                                             GTK_ACCESSIBLE_PROPERTY_LABEL) &&
-          !gtk_test_accessible_has_relation (GTK_ACCESSIBLE (widget),
-                                             GTK_ACCESSIBLE_RELATION_LABELLED_BY))
-        g_error ("%s in %s has no accessible name",
-                 G_OBJECT_TYPE_NAME (widget),
-                 G_OBJECT_TYPE_NAME (gtk_widget_get_parent (widget)));
-    }
-  g_assert_cmpuint (n_controls, >, 0);
-  return n_controls;
-}
-
 static GtkWindow *
 show_in_window (GtkWidget *page)
 {
@@ -285,40 +181,6 @@ show_in_window (GtkWidget *page)
   while (!gtk_widget_get_mapped (page))
     g_main_context_iteration (NULL, TRUE);
   return window;
-}
-
-static gboolean
-timed_out_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
-/* Runs the main loop until @condition holds; fails after a generous while. */
-static void
-spin_until (Condition condition,
-            gpointer  data)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (30, timed_out_cb, &timed_out);
-
-  while (!condition (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (timed_out);
-  g_source_remove (id);
-}
-
-/* Runs the main loop for @ms milliseconds. */
-static void
-spin_for (guint ms)
-{
-  gboolean timed_out = FALSE;
-
-  g_timeout_add (ms, timed_out_cb, &timed_out);
-  while (!timed_out)
-    g_main_context_iteration (NULL, TRUE);
 }
 
 /* As a click does it: GtkButton's activate signal only clicks after a visual delay. */
@@ -380,7 +242,7 @@ test_login_wrong_then_right (void)
   /* The file by name, with the way back. */
   find_row (GTK_WIDGET (window), "test.waymark");
   find_button (GTK_WIDGET (window), "Choose Another…");
-  assert_controls_named (GTK_WIDGET (window));
+  g_assert_cmpuint (assert_controls_named (GTK_WIDGET (window)), >, 0);
 
   username_row = find_row (GTK_WIDGET (window), "Username");
   password_row = find_row (GTK_WIDGET (window), "Password");
@@ -398,7 +260,7 @@ test_login_wrong_then_right (void)
   g_assert_false (gtk_widget_is_sensitive (password_row));
   g_assert_false (gtk_widget_is_sensitive (log_in));
 
-  spin_until (login_finished, &state);
+  spin_until (login_finished, &state, LOGIN_TIMEOUT_S);
   g_assert_cmpuint (state.n_unlocked, ==, 0);
   error = find_label (GTK_WIDGET (window), "Wrong username or password");
   g_assert_nonnull (error);
@@ -415,7 +277,7 @@ test_login_wrong_then_right (void)
   /* The right password, with Enter in the password row. */
   gtk_editable_set_text (GTK_EDITABLE (password_row), PASSWORD);
   g_signal_emit_by_name (password_row, "entry-activated");
-  spin_until (login_finished, &state);
+  spin_until (login_finished, &state, LOGIN_TIMEOUT_S);
   g_assert_cmpuint (state.n_unlocked, ==, 1);
   g_assert_true (WM_IS_SESSION (state.session));
   g_assert_cmpstr (wm_session_get_user (state.session)->username, ==, "admin");
@@ -482,7 +344,7 @@ test_login_disposed_while_busy (void)
 
   /* The page goes at once; the worker finishes on its own, and nothing is said. */
   g_assert_null (page);
-  spin_for (1000);
+  run_for (1000);
   g_assert_cmpuint (state.n_unlocked, ==, 0);
   g_assert_null (state.session);
 }
@@ -544,7 +406,7 @@ test_welcome_start (void)
   find_button (page, "Open a Database…");
   g_assert_nonnull (find_label (page, "Welcome to Waymark"));
   g_assert_null (find_label (page, "Open test.waymark"));
-  assert_controls_named (page);
+  g_assert_cmpuint (assert_controls_named (page), >, 0);
   gtk_window_destroy (window);
 
   /* A remembered file that has gone is not offered. */
@@ -562,7 +424,7 @@ test_welcome_start (void)
   row = find_row (page, "Open test.waymark");
   g_assert_true (gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (row)));
   g_assert_nonnull (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)));
-  assert_controls_named (page);
+  g_assert_cmpuint (assert_controls_named (page), >, 0);
   gtk_widget_activate (row);
   g_assert_cmpstr (state.open_path, ==, path);
   gtk_window_destroy (window);
@@ -621,7 +483,7 @@ test_welcome_create (void)
   state.root = page;
 
   click (find_button (page, "Create a New Database"));
-  spin_for (50);
+  run_for (50);
   create = find_button (page, "Create Database");
   g_assert_true (gtk_widget_has_css_class (create, "suggested-action"));
   g_assert_false (gtk_widget_get_sensitive (create));
@@ -687,12 +549,12 @@ test_welcome_create (void)
   g_assert_true (gtk_widget_get_sensitive (create));
   g_assert_null (find_label (page, "repeat password: does not match the password"));
   g_assert_false (gtk_widget_has_css_class (repeat_row, "error"));
-  assert_controls_named (page);
+  g_assert_cmpuint (assert_controls_named (page), >, 0);
 
   click (create);
   g_assert_false (gtk_widget_is_sensitive (password_row));
   g_assert_false (gtk_widget_get_sensitive (create));
-  spin_until (key_shown, &state);
+  spin_until (key_shown, &state, LOGIN_TIMEOUT_S);
 
   /* The key step: nothing is handed on until the key is acknowledged. */
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
@@ -714,7 +576,7 @@ test_welcome_create (void)
   g_assert_true (gtk_widget_has_css_class (continue_button, "suggested-action"));
   g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (stored)));
   g_assert_false (gtk_widget_get_sensitive (continue_button));
-  assert_controls_named (page);
+  g_assert_cmpuint (assert_controls_named (page), >, 0);
   key_label = find_label (page, find_label_matching (page, KEY_PATTERN));
   g_assert_true (gtk_label_get_selectable (GTK_LABEL (key_label)));
 
@@ -809,18 +671,12 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
   gtk_init ();
 
-  /* The application registers the templates. Not unique: a test must never hand its
-   * windows to a Waymark the user has open. */
-  app = wm_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
+  app = test_application_new ();
 
   g_test_add_func ("/login/wrong-then-right", test_login_wrong_then_right);
   g_test_add_func ("/login/back", test_login_back);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gui-test-util.h"
 #include "wm-application.h"
 #include "wm-my-cases-page.h"
 #include "wm-referral-actions.h"
@@ -49,153 +50,6 @@ typedef struct
 } Fixture;
 
 /* Widgets */
-
-static void
-collect_widgets (GtkWidget *widget,
-                 GType      type,
-                 GPtrArray *found)
-{
-  if (g_type_is_a (G_OBJECT_TYPE (widget), type))
-    g_ptr_array_add (found, widget);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_widgets (child, type, found);
-}
-
-static GPtrArray *
-find_widgets (GtkWidget *root,
-              GType      type)
-{
-  GPtrArray *found = g_ptr_array_new ();
-
-  collect_widgets (root, type, found);
-  return found;
-}
-
-static gboolean
-has_accessible_label (GtkWidget  *widget,
-                      const char *label)
-{
-  g_autofree char *actual = NULL;
-
-  if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL))
-    return FALSE;
-  actual = gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget),
-                                               GTK_ACCESSIBLE_PROPERTY_LABEL, label);
-  return actual == NULL;
-}
-
-static GtkWidget *
-find_control (GtkWidget  *root,
-              GType       type,
-              const char *label)
-{
-  g_autoptr(GPtrArray) widgets = find_widgets (root, type);
-  GtkWidget *found = NULL;
-
-  for (guint i = 0; i < widgets->len; i++)
-    {
-      GtkWidget *widget = widgets->pdata[i];
-
-      if (has_accessible_label (widget, label)
-          || (GTK_IS_BUTTON (widget)
-              && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0))
-        {
-          g_assert_null (found);
-          found = widget;
-        }
-    }
-  if (found == NULL)
-    g_error ("No %s called “%s”", g_type_name (type), label);
-  return found;
-}
-
-/* Every label's text on screen under @widget, joined by newlines. */
-static char *
-widget_text (GtkWidget *widget)
-{
-  g_autoptr(GPtrArray) labels = find_widgets (widget, GTK_TYPE_LABEL);
-  GString *text = g_string_new (NULL);
-
-  for (guint i = 0; i < labels->len; i++)
-    {
-      if (!gtk_widget_get_mapped (labels->pdata[i]))
-        continue;
-      g_string_append (text, gtk_label_get_text (labels->pdata[i]));
-      g_string_append_c (text, '\n');
-    }
-  return g_string_free (text, FALSE);
-}
-
-static void
-flush (void)
-{
-  while (g_main_context_pending (NULL))
-    g_main_context_iteration (NULL, FALSE);
-}
-
-static void
-wait_until_mapped (GtkWidget *widget)
-{
-  while (!gtk_widget_get_mapped (widget))
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static AdwMessageDialog *
-find_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-  AdwMessageDialog *found = NULL;
-
-  flush ();
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        {
-          g_assert_null (found);
-          found = ADW_MESSAGE_DIALOG (window);
-        }
-    }
-  return found;
-}
-
-/* The dialog's button showing @label, as on screen. */
-static GtkWidget *
-dialog_button (AdwMessageDialog *dialog,
-               const char       *label)
-{
-  g_autoptr(GPtrArray) buttons = NULL;
-  GtkWidget *button = NULL;
-
-  g_assert_nonnull (dialog);
-  wait_until_mapped (GTK_WIDGET (dialog));
-  buttons = find_widgets (GTK_WIDGET (dialog), GTK_TYPE_BUTTON);
-  for (guint i = 0; i < buttons->len; i++)
-    if (gtk_widget_get_mapped (buttons->pdata[i])
-        && g_strcmp0 (gtk_button_get_label (buttons->pdata[i]), label) == 0)
-      {
-        g_assert_null (button);
-        button = buttons->pdata[i];
-      }
-  g_assert_nonnull (button);
-  return button;
-}
-
-static void
-answer_dialog (AdwMessageDialog *dialog,
-               const char       *label)
-{
-  GtkWidget *button = dialog_button (dialog, label);
-
-  g_assert_true (gtk_widget_is_sensitive (button));
-  g_signal_emit_by_name (button, "clicked");
-  flush ();
-  g_assert_null (find_dialog ());
-}
 
 static void
 show_in_window (Fixture   *f,
@@ -232,7 +86,7 @@ list_rows (GtkListBox *list)
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
     if (GTK_IS_LIST_BOX_ROW (child) && gtk_widget_get_visible (child))
-      g_ptr_array_add (rows, widget_text (child));
+      g_ptr_array_add (rows, widget_text_if (child, gtk_widget_get_mapped));
   return rows;
 }
 
@@ -248,41 +102,15 @@ nth_row (GtkListBox *list,
 
 /* Data */
 
+/* A therapist in Harrogate with five places, offering pre-offence work. */
 static gint64
 add_therapist (WmStore    *store,
                const char *external_id,
                const char *given_name,
                const char *family_name)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(WmTherapist) t = wm_therapist_new ();
-  const char *specialisms[] = { "pre-offence", NULL };
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autoptr(GDateTime) next_year = g_date_time_add_years (now, 1);
-  g_autoptr(GDateTime) last_year = g_date_time_add_years (now, -1);
-  g_autofree char *expires = g_date_time_format (next_year, "%Y-%m-%d");
-  g_autofree char *checked = g_date_time_format (last_year, "%Y-%m-%d");
-
-  g_object_set (t,
-                "external-id", external_id,
-                "given-name", given_name,
-                "family-name", family_name,
-                "email", "therapist@example.org",
-                "town", "Harrogate",
-                "latitude", 53.995,
-                "longitude", -1.537,
-                "specialisms", specialisms,
-                "max-caseload", (gint64) 5,
-                "registration-body", "BACP",
-                "registration-number", "000000",
-                "registration-expires", expires,
-                "insurance-expires", expires,
-                "dbs-checked", checked,
-                "training-completed", TRUE,
-                NULL);
-  g_assert_true (wm_store_save_therapist (store, t, &error));
-  g_assert_no_error (error);
-  return wm_record_get_id (WM_RECORD (t));
+  return add_test_therapist (store, external_id, given_name, family_name, "Harrogate", 53.995,
+                             -1.537, "pre-offence", 5);
 }
 
 static gint64
@@ -367,14 +195,12 @@ static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autoptr(GDateTime) then = g_date_time_add_days (now, -OVERDUE_DAYS);
   g_autofree char *sent_at = g_date_time_format_iso8601 (then);
   g_autofree char *sql = NULL;
 
-  f->dir = g_dir_make_tmp ("waymark-test-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = tmpdir_new ();
   f->path = g_build_filename (f->dir, "cases.waymark", NULL);
   randombytes_buf (f->key, sizeof f->key);
   open_store (f);
@@ -409,23 +235,12 @@ static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-
   if (f->window != NULL)
     gtk_window_destroy (f->window);
   flush ();
   g_clear_object (&f->store);
 
-  dir = g_dir_open (f->dir, 0, NULL);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (f->dir, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (f->dir);
-  g_free (f->dir);
+  tmpdir_free (f->dir);
   g_free (f->path);
   g_free (f->urgent_ref);
   g_free (f->overdue_ref);
@@ -512,7 +327,7 @@ test_lists_own_cases (Fixture       *f,
   g_assert_cmpuint (to_contact->len, ==, 2);
   g_assert_cmpuint (in_contact->len, ==, 0);
   g_assert_cmpuint (ended->len, ==, 0);
-  all = widget_text (page);
+  all = widget_text_if (page, gtk_widget_get_mapped);
   g_assert_null (strstr (all, f->other_ref));
   g_assert_null (strstr (all, "Otto"));
 
@@ -557,7 +372,7 @@ test_not_anothers (Fixture       *f,
   become_ann (f);
   page = wm_my_cases_page_new (f->store, f->ben);
   show_in_window (f, page);
-  text = widget_text (page);
+  text = widget_text_if (page, gtk_widget_get_mapped);
   g_assert_nonnull (strstr (text, "Could not load your cases"));
   g_assert_null (strstr (text, f->other_ref));
   g_assert_null (strstr (text, "Otto"));
@@ -573,7 +388,7 @@ test_empty (Fixture       *f,
 
   page = wm_my_cases_page_new (f->store, cat);
   show_in_window (f, page);
-  text = widget_text (page);
+  text = widget_text_if (page, gtk_widget_get_mapped);
   g_assert_nonnull (strstr (text, "No cases referred to you"));
   g_assert_null (strstr (text, f->urgent_ref));
 
@@ -584,7 +399,7 @@ test_empty (Fixture       *f,
     add_referred_case (f->store, "Ivy", "York", FALSE, cat, &ref);
     flush ();
     g_clear_pointer (&text, g_free);
-    text = widget_text (page);
+    text = widget_text_if (page, gtk_widget_get_mapped);
     g_assert_nonnull (strstr (text, ref));
     g_assert_null (strstr (text, "No cases referred to you"));
   }
@@ -612,7 +427,7 @@ test_referral_actions (Fixture       *f,
   /* Sent: accept, contact, decline or no contact; not end. */
   shown = shown_actions (actions);
   g_assert_cmpstr (shown, ==, "_Accept|Record _First Contact|_Decline…|_No Contact…");
-  text = widget_text (actions);
+  text = widget_text_if (actions, gtk_widget_get_mapped);
   g_assert_nonnull (strstr (text, "Referred on "));
   g_assert_nonnull (strstr (text, "First contact due in 7 days"));
 
@@ -689,7 +504,7 @@ test_decline_needs_reason (Fixture       *f,
   gtk_box_append (GTK_BOX (box), page);
   show_in_window (f, box);
 
-  text = widget_text (actions);
+  text = widget_text_if (actions, gtk_widget_get_mapped);
   g_assert_nonnull (strstr (text, "First contact overdue by 3 days"));
 
   click (actions, "_Decline…");
@@ -708,7 +523,7 @@ test_decline_needs_reason (Fixture       *f,
   state = stored_state (f, f->overdue_case);
   g_assert_cmpstr (state, ==, "declined");
   g_clear_pointer (&text, g_free);
-  text = widget_text (actions);
+  text = widget_text_if (actions, gtk_widget_get_mapped);
   g_assert_nonnull (strstr (text, "No space until spring"));
   {
     g_autofree char *shown = shown_actions (actions);
@@ -749,7 +564,7 @@ test_follows_changes (Fixture       *f,
   flush ();
   shown = shown_actions (actions);
   g_assert_cmpstr (shown, ==, "Record _First Contact|_Decline…|_No Contact…");
-  text = widget_text (actions);
+  text = widget_text_if (actions, gtk_widget_get_mapped);
   g_assert_nonnull (strstr (text, "Accepted"));
 }
 
@@ -831,17 +646,13 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
   gtk_init ();
   g_assert_cmpint (sodium_init (), >=, 0);
 
-  app = wm_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
+  app = test_application_new ();
 
   if (g_strcmp0 (g_getenv ("WM_TEST_SCREENSHOT"), "my-cases") == 0)
     {

@@ -14,6 +14,7 @@
 #include <gtk/gtk.h>
 #include <adwaita.h>
 
+#include "gui-test-util.h"
 #include "wm-application.h"
 #include "wm-session.h"
 #include "wm-therapist-editor.h"
@@ -141,13 +142,6 @@ fill_register (Fixture *f)
   g_assert_no_error (commit_error);
 }
 
-static void
-wait_until_mapped (GtkWidget *widget)
-{
-  while (!gtk_widget_get_mapped (widget))
-    g_main_context_iteration (NULL, TRUE);
-}
-
 /* Lets GTK lay out and draw, so list rows exist for what is on screen. */
 static void
 settle (void)
@@ -166,14 +160,10 @@ static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("waymark-test-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = tmpdir_new ();
   f->path = g_build_filename (f->dir, "test.waymark", NULL);
-  f->session = wm_session_create (f->path, "Test Trust", "admin", "Ada Admin",
-                                  "correct horse battery", WM_KDF_MIN, NULL, &error);
-  g_assert_no_error (error);
+  f->session = create_test_session (f->path, "Test Trust", "admin", "Ada Admin",
+                                    "correct horse battery", NULL);
   f->store = wm_session_get_store (f->session);
   fill_register (f);
 
@@ -201,61 +191,11 @@ fixture_tear_down (Fixture       *f,
   settle ();
   wm_session_lock (f->session);
   g_clear_object (&f->session);
-
-  {
-    g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
-    const char *name;
-
-    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *file = g_build_filename (f->dir, name, NULL);
-
-        g_unlink (file);
-      }
-  }
-  g_rmdir (f->dir);
   g_free (f->path);
-  g_free (f->dir);
+  tmpdir_free (f->dir);
 }
 
 /* Finding controls */
-
-static void
-collect_widgets (GtkWidget  *widget,
-                 GType       type,
-                 GPtrArray  *found)
-{
-  if (g_type_is_a (G_OBJECT_TYPE (widget), type))
-    g_ptr_array_add (found, widget);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_widgets (child, type, found);
-}
-
-static GPtrArray *
-find_widgets (GtkWidget *root,
-              GType      type)
-{
-  GPtrArray *found = g_ptr_array_new ();
-
-  collect_widgets (root, type, found);
-  return found;
-}
-
-static gboolean
-has_accessible_label (GtkWidget  *widget,
-                      const char *label)
-{
-  g_autofree char *actual = NULL;
-
-  if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL))
-    return FALSE;
-  actual = gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget),
-                                               GTK_ACCESSIBLE_PROPERTY_LABEL, label);
-  return actual == NULL;
-}
 
 static GtkWidget *
 find_by_accessible_label (GtkWidget  *root,
@@ -853,71 +793,26 @@ test_places_free (Fixture       *f,
   g_assert_false (list_shows_label (f, "8 of 8 places free"));
 }
 
-static gboolean
-is_control (GtkWidget *widget)
-{
-  switch ((int) gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget)))
-    {
-    case GTK_ACCESSIBLE_ROLE_BUTTON:
-    case GTK_ACCESSIBLE_ROLE_CHECKBOX:
-    case GTK_ACCESSIBLE_ROLE_COMBO_BOX:
-    case GTK_ACCESSIBLE_ROLE_LINK:
-    case GTK_ACCESSIBLE_ROLE_RADIO:
-    case GTK_ACCESSIBLE_ROLE_SEARCH_BOX:
-    case GTK_ACCESSIBLE_ROLE_SLIDER:
-    case GTK_ACCESSIBLE_ROLE_SPIN_BUTTON:
-    case GTK_ACCESSIBLE_ROLE_SWITCH:
-    case GTK_ACCESSIBLE_ROLE_TEXT_BOX:
-      return TRUE;
-    default:
-      return FALSE;
-    }
-}
-
 static void
 test_controls_named (Fixture       *f,
                      gconstpointer  data)
 {
-  g_autoptr(GPtrArray) widgets = NULL;
-  guint n_controls = 0;
-
   /* The directory and the form, both on screen. */
   select_position (f, 0);
-  widgets = find_widgets (GTK_WIDGET (f->window), GTK_TYPE_WIDGET);
-  for (guint i = 0; i < widgets->len; i++)
-    {
-      GtkWidget *widget = widgets->pdata[i];
-
-      if (!gtk_widget_get_mapped (widget) || !is_control (widget))
-        continue;
-      n_controls++;
-      if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget),
-                                             GTK_ACCESSIBLE_PROPERTY_LABEL)
-          && !gtk_test_accessible_has_relation (GTK_ACCESSIBLE (widget),
-                                                GTK_ACCESSIBLE_RELATION_LABELLED_BY))
-        g_error ("%s in %s has no accessible name",
-                 G_OBJECT_TYPE_NAME (widget),
-                 G_OBJECT_TYPE_NAME (gtk_widget_get_parent (widget)));
-    }
   /* Search, filters, list rows' neighbours, and the whole form. */
-  g_assert_cmpuint (n_controls, >, 40);
+  g_assert_cmpuint (assert_controls_named (GTK_WIDGET (f->window)), >, 40);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
   gtk_init ();
 
-  /* Registers the resources and the style; not unique, so nothing reaches a real Waymark. */
-  app = wm_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
+  app = test_application_new ();
 
   g_test_add_func ("/therapists/compliance-rules", test_compliance_rules);
 #define ADD(path, func) \

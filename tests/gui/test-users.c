@@ -17,6 +17,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "gui-test-util.h"
 #include "wm-application.h"
 #include "wm-password.h"
 #include "wm-password-dialog.h"
@@ -45,70 +46,6 @@ typedef struct
 
 /* Widgets */
 
-static void
-collect_widgets (GtkWidget *widget,
-                 GType      type,
-                 GPtrArray *found)
-{
-  if (g_type_is_a (G_OBJECT_TYPE (widget), type))
-    g_ptr_array_add (found, widget);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_widgets (child, type, found);
-}
-
-static GPtrArray *
-find_widgets (GtkWidget *root,
-              GType      type)
-{
-  GPtrArray *found = g_ptr_array_new ();
-
-  collect_widgets (root, type, found);
-  return found;
-}
-
-static gboolean
-has_accessible_label (GtkWidget  *widget,
-                      const char *label)
-{
-  g_autofree char *actual = NULL;
-
-  if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL))
-    return FALSE;
-  actual = gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget),
-                                               GTK_ACCESSIBLE_PROPERTY_LABEL, label);
-  return actual == NULL;
-}
-
-/* The one widget of @type under @root that a screen reader calls @label (or, for a button,
- * whose label reads @label). */
-static GtkWidget *
-find_control (GtkWidget  *root,
-              GType       type,
-              const char *label)
-{
-  g_autoptr(GPtrArray) widgets = find_widgets (root, type);
-  GtkWidget *found = NULL;
-
-  for (guint i = 0; i < widgets->len; i++)
-    {
-      GtkWidget *widget = widgets->pdata[i];
-
-      if (has_accessible_label (widget, label)
-          || (GTK_IS_BUTTON (widget)
-              && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0))
-        {
-          g_assert_null (found);
-          found = widget;
-        }
-    }
-  if (found == NULL)
-    g_error ("No %s called “%s”", g_type_name (type), label);
-  return found;
-}
-
 /* The one preferences row under @root titled @title, or NULL. */
 static GtkWidget *
 find_row (GtkWidget  *root,
@@ -126,49 +63,11 @@ find_row (GtkWidget  *root,
   return found;
 }
 
-/* Every visible label's text under @widget, joined by newlines: what it says. */
-static char *
-widget_text (GtkWidget *widget)
-{
-  g_autoptr(GPtrArray) labels = find_widgets (widget, GTK_TYPE_LABEL);
-  GString *text = g_string_new (NULL);
-
-  for (guint i = 0; i < labels->len; i++)
-    {
-      if (!gtk_widget_is_visible (labels->pdata[i]))
-        continue;
-      g_string_append (text, gtk_label_get_text (labels->pdata[i]));
-      g_string_append_c (text, '\n');
-    }
-  return g_string_free (text, FALSE);
-}
-
-static void
-flush (void)
-{
-  while (g_main_context_pending (NULL))
-    g_main_context_iteration (NULL, FALSE);
-}
-
-static gboolean
-time_up_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 /* Turns the main loop until *@flag is set, failing after WAIT_SECONDS. */
 static void
 wait_for (gboolean *flag)
 {
-  gboolean time_up = FALSE;
-  guint id = g_timeout_add_seconds (WAIT_SECONDS, time_up_cb, &time_up);
-
-  while (!*flag && !time_up)
-    g_main_context_iteration (NULL, TRUE);
-  if (!time_up)
-    g_source_remove (id);
-  g_assert_true (*flag);
+  wait_for_flag (flag, WAIT_SECONDS);
   flush ();
 }
 
@@ -226,50 +125,6 @@ find_window (Fixture *f,
   return found;
 }
 
-static AdwMessageDialog *
-find_message_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-  AdwMessageDialog *found = NULL;
-
-  flush ();
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        {
-          g_assert_null (found);
-          found = ADW_MESSAGE_DIALOG (window);
-        }
-    }
-  return found;
-}
-
-/* Answers @dialog through the button on screen showing @label. */
-static void
-answer_dialog (AdwMessageDialog *dialog,
-               const char       *label)
-{
-  g_autoptr(GPtrArray) buttons = NULL;
-  GtkWidget *button = NULL;
-
-  g_assert_nonnull (dialog);
-  while (!gtk_widget_get_mapped (GTK_WIDGET (dialog)))
-    g_main_context_iteration (NULL, TRUE);
-  buttons = find_widgets (GTK_WIDGET (dialog), GTK_TYPE_BUTTON);
-  for (guint i = 0; i < buttons->len; i++)
-    if (gtk_widget_get_mapped (buttons->pdata[i])
-        && g_strcmp0 (gtk_button_get_label (buttons->pdata[i]), label) == 0)
-      {
-        g_assert_null (button);
-        button = buttons->pdata[i];
-      }
-  g_assert_nonnull (button);
-  g_signal_emit_by_name (button, "clicked");
-  flush ();
-}
-
 static void
 type_into (GtkWidget  *root,
            const char *row_title,
@@ -309,7 +164,7 @@ static gboolean
 row_says (GtkWidget  *row,
           const char *text)
 {
-  g_autofree char *said = widget_text (row);
+  g_autofree char *said = widget_text_if (row, gtk_widget_is_visible);
   g_auto(GStrv) lines = g_strsplit (said, "\n", -1);
 
   return g_strv_contains ((const char * const *) lines, text);
@@ -370,12 +225,10 @@ fixture_set_up (Fixture       *f,
   g_autoptr(WmTherapist) t = wm_therapist_new ();
   const char *specialisms[] = { "pre-offence", NULL };
 
-  f->dir = g_dir_make_tmp ("waymark-test-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = tmpdir_new ();
   f->path = g_build_filename (f->dir, "cases.waymark", NULL);
-  f->session = wm_session_create (f->path, "Example Trust", "ada", "Ada Admin",
-                                  ADMIN_PASSWORD, WM_KDF_MIN, &f->recovery_key, &error);
-  g_assert_no_error (error);
+  f->session = create_test_session (f->path, "Example Trust", "ada", "Ada Admin", ADMIN_PASSWORD,
+                                    &f->recovery_key);
   f->store = wm_session_get_store (f->session);
 
   g_object_set (t, "external-id", "T-ANN", "given-name", "Ann", "family-name", "Ashworth",
@@ -394,8 +247,7 @@ fixture_set_up (Fixture       *f,
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (f->window),
                               ADW_PREFERENCES_PAGE (f->page));
   gtk_window_present (f->window);
-  while (!gtk_widget_get_mapped (GTK_WIDGET (f->page)))
-    g_main_context_iteration (NULL, TRUE);
+  wait_until_mapped (GTK_WIDGET (f->page));
 }
 
 static void
@@ -403,8 +255,6 @@ fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
   GListModel *toplevels = gtk_window_get_toplevels ();
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
 
   /* Everything still open, dialogs included (a forced password dialog refuses to close). */
   while (g_list_model_get_n_items (toplevels) > 0)
@@ -417,15 +267,7 @@ fixture_tear_down (Fixture       *f,
   g_clear_object (&f->session);
   g_clear_pointer (&f->recovery_key, wm_secret_string_free);
 
-  dir = g_dir_open (f->dir, 0, NULL);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (f->dir, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (f->dir);
-  g_free (f->dir);
+  tmpdir_free (f->dir);
   g_free (f->path);
 }
 
@@ -529,7 +371,7 @@ test_weak_password (Fixture       *f,
   type_into (GTK_WIDGET (dialog), "Repeat password", "lantern");
 
   /* libpwquality's verdict, shown as they type, and no way to send it. */
-  text = widget_text (GTK_WIDGET (dialog));
+  text = widget_text_if (GTK_WIDGET (dialog), gtk_widget_is_visible);
   g_assert_nonnull (strstr (text, short_problem));
   g_assert_true (gtk_widget_has_css_class (password_row, "error"));
   g_assert_false (gtk_widget_is_sensitive (add));
@@ -539,7 +381,7 @@ test_weak_password (Fixture       *f,
   type_into (GTK_WIDGET (dialog), "Password", "casey-casey-casey");
   type_into (GTK_WIDGET (dialog), "Repeat password", "casey-casey-casey");
   g_clear_pointer (&text, g_free);
-  text = widget_text (GTK_WIDGET (dialog));
+  text = widget_text_if (GTK_WIDGET (dialog), gtk_widget_is_visible);
   g_assert_nonnull (strstr (text, name_problem));
   g_assert_false (gtk_widget_is_sensitive (add));
 
@@ -547,7 +389,7 @@ test_weak_password (Fixture       *f,
   type_into (GTK_WIDGET (dialog), "Password", NEW_PASSWORD);
   type_into (GTK_WIDGET (dialog), "Repeat password", OTHER_PASSWORD);
   g_clear_pointer (&text, g_free);
-  text = widget_text (GTK_WIDGET (dialog));
+  text = widget_text_if (GTK_WIDGET (dialog), gtk_widget_is_visible);
   g_assert_nonnull (strstr (text, "The passwords do not match"));
   g_assert_false (gtk_widget_has_css_class (password_row, "error"));
   g_assert_false (gtk_widget_is_sensitive (add));
@@ -562,7 +404,7 @@ test_weak_password (Fixture       *f,
   /* So does one already taken. */
   type_into (GTK_WIDGET (dialog), "Username", "ada");
   g_clear_pointer (&text, g_free);
-  text = widget_text (GTK_WIDGET (dialog));
+  text = widget_text_if (GTK_WIDGET (dialog), gtk_widget_is_visible);
   g_assert_nonnull (strstr (text, "Is already taken"));
   g_assert_false (gtk_widget_is_sensitive (add));
 
@@ -597,7 +439,7 @@ test_therapist_needs_record (Fixture       *f,
   flush ();
   g_assert_true (gtk_widget_get_visible (therapist_row));
   g_assert_true (gtk_widget_has_css_class (therapist_row, "error"));
-  text = widget_text (GTK_WIDGET (dialog));
+  text = widget_text_if (GTK_WIDGET (dialog), gtk_widget_is_visible);
   g_assert_nonnull (strstr (text, "A therapist user must be linked to a therapist record"));
   g_assert_false (gtk_widget_is_sensitive (add));
 
@@ -640,7 +482,7 @@ test_disable (Fixture       *f,
   row = user_row (f, "casey");
   g_assert_true (row_says (row, "Disabled"));
   g_assert_false (can_unlock (f, "casey", NEW_PASSWORD));
-  g_assert_null (find_message_dialog ());
+  g_assert_null (find_dialog ());
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "users.enable", "s", "casey"));
   flush ();
@@ -649,10 +491,10 @@ test_disable (Fixture       *f,
 
   /* Not yourself: the core says no, and the page says why. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "users.disable", "s", "ada"));
-  dialog = find_message_dialog ();
+  dialog = find_dialog ();
   g_assert_nonnull (dialog);
   g_assert_cmpstr (adw_message_dialog_get_body (dialog), ==, "You cannot disable yourself");
-  answer_dialog (dialog, "_Close");
+  click_dialog_button (dialog, "_Close");
   g_assert_true (row_says (user_row (f, "ada"), "Active"));
   g_assert_true (can_unlock (f, "ada", ADMIN_PASSWORD));
 }
@@ -676,16 +518,16 @@ test_remove (Fixture       *f,
 
   /* Cancel changes nothing. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "users.remove", "s", "casey"));
-  dialog = find_message_dialog ();
+  dialog = find_dialog ();
   g_assert_nonnull (dialog);
-  answer_dialog (dialog, "_Cancel");
+  click_dialog_button (dialog, "_Cancel");
   g_assert_null (find_window (f, ADW_TYPE_WINDOW));
   g_assert_true (can_unlock (f, "casey", NEW_PASSWORD));
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "users.remove", "s", "casey"));
-  dialog = find_message_dialog ();
+  dialog = find_dialog ();
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "recovery key"));
-  answer_dialog (dialog, "_Remove");
+  click_dialog_button (dialog, "_Remove");
 
   /* The new recovery key, once, with the warning about the old one. */
   key_window = find_window (f, ADW_TYPE_WINDOW);
@@ -695,7 +537,7 @@ test_remove (Fixture       *f,
   key_pages = find_widgets (GTK_WIDGET (key_window), WM_TYPE_RECOVERY_KEY_PAGE);
   g_assert_cmpuint (key_pages->len, ==, 1);
   {
-    g_autofree char *text = widget_text (GTK_WIDGET (key_window));
+    g_autofree char *text = widget_text_if (GTK_WIDGET (key_window), gtk_widget_is_visible);
 
     g_assert_nonnull (strstr (text, "previous recovery key no longer opens it"));
   }
@@ -813,7 +655,7 @@ test_change_password (Fixture       *f,
   type_into (dialog, "Current password", NEW_PASSWORD);
   type_into (dialog, "New password", "short");
   type_into (dialog, "Repeat new password", "short");
-  text = widget_text (dialog);
+  text = widget_text_if (dialog, gtk_widget_is_visible);
   {
     g_autofree char *problem = dup_password_problem ("short", "casey");
 
@@ -831,7 +673,7 @@ test_change_password (Fixture       *f,
   wait_until_sensitive (current_row);
   g_assert_true (gtk_widget_has_css_class (current_row, "error"));
   g_clear_pointer (&text, g_free);
-  text = widget_text (dialog);
+  text = widget_text_if (dialog, gtk_widget_is_visible);
   g_assert_nonnull (strstr (text, "The current password is wrong"));
   g_assert_false (changed);
   g_assert_true (can_unlock (f, "casey", NEW_PASSWORD));
@@ -869,7 +711,7 @@ test_forced_cannot_close (Fixture       *f,
   flush ();
 
   g_assert_false (gtk_window_get_deletable (GTK_WINDOW (dialog)));
-  text = widget_text (dialog);
+  text = widget_text_if (dialog, gtk_widget_is_visible);
   g_assert_nonnull (strstr (text, "An administrator set a temporary password for you"));
   /* No Cancel. */
   g_assert_false (gtk_widget_is_visible (find_control (dialog, GTK_TYPE_BUTTON, "_Cancel")));
@@ -903,18 +745,12 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
   gtk_init ();
 
-  /* For the template resources and style; not unique, so nothing is handed to a Waymark the
-   * user has open. */
-  app = wm_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
+  app = test_application_new ();
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

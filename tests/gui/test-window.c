@@ -13,6 +13,7 @@
 
 #include <glib/gstdio.h>
 
+#include "gui-test-util.h"
 #include "wm-application.h"
 #include "wm-login-page.h"
 #include "wm-main-view.h"
@@ -20,53 +21,6 @@
 #include "wm-window.h"
 
 static WmApplication *app;
-
-static void
-collect_widgets (GtkWidget  *widget,
-                 GType       type,
-                 GPtrArray  *found)
-{
-  if (g_type_is_a (G_OBJECT_TYPE (widget), type))
-    g_ptr_array_add (found, widget);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_widgets (child, type, found);
-}
-
-static GPtrArray *
-find_widgets (GtkWidget *root,
-              GType      type)
-{
-  GPtrArray *found = g_ptr_array_new ();
-
-  collect_widgets (root, type, found);
-
-  return found;
-}
-
-static gboolean
-has_accessible_label (GtkWidget  *widget,
-                      const char *label)
-{
-  g_autofree char *actual = NULL;
-
-  if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL))
-    return FALSE;
-
-  /* NULL means it matched; otherwise the actual value comes back. */
-  actual = gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget),
-                                               GTK_ACCESSIBLE_PROPERTY_LABEL, label);
-  return actual == NULL;
-}
-
-static void
-wait_until_mapped (GtkWidget *widget)
-{
-  while (!gtk_widget_get_mapped (widget))
-    g_main_context_iteration (NULL, TRUE);
-}
 
 static WmWindow *
 open_window (void)
@@ -112,15 +66,6 @@ pages_stack (WmWindow *window)
   return GTK_STACK (parent);
 }
 
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-}
-
 /* No database remembered: the welcome page, and nothing to lock or search. */
 static void
 test_window_starts_at_welcome (void)
@@ -164,9 +109,8 @@ test_window_login_and_lock (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
-  g_autofree char *dir = g_dir_make_tmp ("waymark-window-XXXXXX", &error);
+  g_autoptr(TmpDir) dir = tmpdir_new ();
   g_autofree char *path = g_build_filename (dir, "org.waymark", NULL);
-  g_autofree char *keys = g_strconcat (path, ".keys", NULL);
   g_autoptr(WmSession) created = NULL;
   g_autoptr(WmSession) session = NULL;
   g_autoptr(GPtrArray) logins = NULL;
@@ -174,9 +118,8 @@ test_window_login_and_lock (void)
   WmStore *store;
   WmWindow *window;
 
-  created = wm_session_create (path, "Example Trust", "admin", NULL, "Plover-Quince-Harbour-58",
-                               WM_KDF_MIN, NULL, &error);
-  g_assert_no_error (error);
+  created = create_test_session (path, "Example Trust", "admin", NULL, "Plover-Quince-Harbour-58",
+                                 NULL);
   g_clear_object (&created);
   g_settings_set_string (settings, "last-database", path);
 
@@ -190,7 +133,7 @@ test_window_login_and_lock (void)
   g_assert_no_error (error);
   store = g_object_ref (wm_session_get_store (session));
   g_signal_emit_by_name (logins->pdata[0], "unlocked", session);
-  spin (50);
+  run_for (50);
 
   g_assert_cmpstr (gtk_stack_get_visible_child_name (pages_stack (window)), ==, "main");
   g_assert_true (wm_window_get_session (window) == session);
@@ -205,7 +148,7 @@ test_window_login_and_lock (void)
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Waymark");
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.lock", NULL));
-  spin (50);
+  run_for (50);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (pages_stack (window)), ==, "login");
   g_assert_null (wm_window_get_session (window));
   g_assert_null (wm_window_get_main_view (window));
@@ -217,58 +160,14 @@ test_window_login_and_lock (void)
   gtk_window_destroy (GTK_WINDOW (window));
   g_object_unref (store);
   g_settings_reset (settings, "last-database");
-  g_unlink (path);
-  g_unlink (keys);
-  g_rmdir (dir);
-}
-
-static gboolean
-is_control (GtkWidget *widget)
-{
-  switch ((int) gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget)))
-    {
-    case GTK_ACCESSIBLE_ROLE_BUTTON:
-    case GTK_ACCESSIBLE_ROLE_CHECKBOX:
-    case GTK_ACCESSIBLE_ROLE_COMBO_BOX:
-    case GTK_ACCESSIBLE_ROLE_LINK:
-    case GTK_ACCESSIBLE_ROLE_RADIO:
-    case GTK_ACCESSIBLE_ROLE_SEARCH_BOX:
-    case GTK_ACCESSIBLE_ROLE_SLIDER:
-    case GTK_ACCESSIBLE_ROLE_SPIN_BUTTON:
-    case GTK_ACCESSIBLE_ROLE_SWITCH:
-    case GTK_ACCESSIBLE_ROLE_TEXT_BOX:
-      return TRUE;
-    default:
-      return FALSE;
-    }
 }
 
 static void
 test_window_controls_named (void)
 {
   WmWindow *window = open_window ();
-  g_autoptr(GPtrArray) widgets = find_widgets (GTK_WIDGET (window), GTK_TYPE_WIDGET);
-  guint n_controls = 0;
 
-  /* What a screen reader can reach on screen must have a name to speak: a label of its own
-   * or a relation to one. */
-  for (guint i = 0; i < widgets->len; i++)
-    {
-      GtkWidget *widget = widgets->pdata[i];
-
-      if (!gtk_widget_get_mapped (widget) || !is_control (widget))
-        continue;
-
-      n_controls++;
-      if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget),
-                                             GTK_ACCESSIBLE_PROPERTY_LABEL) &&
-          !gtk_test_accessible_has_relation (GTK_ACCESSIBLE (widget),
-                                             GTK_ACCESSIBLE_RELATION_LABELLED_BY))
-        g_error ("%s in %s has no accessible name",
-                 G_OBJECT_TYPE_NAME (widget),
-                 G_OBJECT_TYPE_NAME (gtk_widget_get_parent (widget)));
-    }
-  g_assert_cmpuint (n_controls, >, 0);
+  g_assert_cmpuint (assert_controls_named (GTK_WIDGET (window)), >, 0);
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -391,17 +290,12 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
   gtk_init ();
 
-  /* Not unique: a test must never hand its windows to a Waymark the user has open. */
-  app = wm_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
+  app = test_application_new ();
 
   g_test_add_func ("/window/title", test_window_title);
   g_test_add_func ("/window/starts-at-welcome", test_window_starts_at_welcome);
