@@ -208,6 +208,19 @@ wm_secret_string_free (char *s)
 }
 
 char *
+wm_secret_strdup (const char *text)
+{
+  gsize len;
+  char *copy;
+
+  g_return_val_if_fail (text != NULL, NULL);
+  len = strlen (text);
+  copy = secure_alloc (len + 1);
+  memcpy (copy, text, len + 1);
+  return copy;
+}
+
+char *
 wm_data_key_format_recovery (const guint8 *key)
 {
   g_auto (WmSecureMem) hex = NULL;

@@ -51,6 +51,9 @@ char          *wm_data_key_format_recovery  (const guint8  *key);
 guint8        *wm_data_key_parse_recovery   (const char    *text,
                                              GError       **error);
 void           wm_secret_string_free        (char          *s);
+/* A copy of @text in sodium memory (a password on its way to a worker thread); free with
+ * wm_secret_string_free(). */
+char          *wm_secret_strdup             (const char    *text);
 
 /* g_auto (WmSecretBytes) key = wm_keyring_unlock (...); */
 typedef guint8 *WmSecretBytes;

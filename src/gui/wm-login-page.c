@@ -11,7 +11,6 @@
  */
 #include "config.h"
 
-#include <sodium.h>
 #include <string.h>
 
 #include "wm-keyring.h"
@@ -63,21 +62,6 @@ unlock_data_free (UnlockData *data)
   g_free (data->username);
   g_clear_pointer (&data->password, wm_secret_string_free);
   g_free (data);
-}
-
-static char *
-secret_strdup (const char *text)
-{
-  gsize len = strlen (text);
-  char *copy;
-
-  if (sodium_init () < 0)
-    g_error ("Could not initialise libsodium");
-  copy = sodium_malloc (len + 1);
-  if (copy == NULL)
-    g_error ("Could not allocate secure memory");
-  memcpy (copy, text, len + 1);
-  return copy;
 }
 
 /* The worker's callback holds the page weakly: a page that goes away while a password is
@@ -239,7 +223,7 @@ wm_login_page_log_in_clicked_cb (WmLoginPage *self)
   data->path = g_strdup (self->path);
   data->username = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->username_row)));
   g_strstrip (data->username);
-  data->password = secret_strdup (gtk_editable_get_text (GTK_EDITABLE (self->password_row)));
+  data->password = wm_secret_strdup (gtk_editable_get_text (GTK_EDITABLE (self->password_row)));
 
   wm_login_page_show_error (self, NULL);
   self->cancellable = g_cancellable_new ();

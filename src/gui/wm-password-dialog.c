@@ -16,13 +16,11 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <sodium.h>
-#include <string.h>
 
 #include "wm-gui-util.h"
 #include "wm-keyring.h"
-#include "wm-password.h"
 #include "wm-password-dialog.h"
+#include "wm-password-rows.h"
 
 struct _WmPasswordDialog
 {
@@ -76,43 +74,6 @@ change_data_free (ChangeData *data)
   g_free (data);
 }
 
-static char *
-secret_strdup (const char *text)
-{
-  gsize len = strlen (text);
-  char *copy;
-
-  if (sodium_init () < 0)
-    g_error ("Could not initialise libsodium");
-  copy = sodium_malloc (len + 1);
-  if (copy == NULL)
-    g_error ("Could not allocate secure memory");
-  memcpy (copy, text, len + 1);
-  return copy;
-}
-
-/* "password: must be at least 10 characters long" → "Must be at least 10 characters long":
- * the row beside the message already names the field. */
-static char *
-dup_problem (const char *message)
-{
-  const char *colon = strstr (message, ": ");
-  const char *problem = message;
-  gunichar first;
-
-  if (colon != NULL)
-    {
-      gboolean is_field = colon > message;
-
-      for (const char *p = message; is_field && p < colon; p++)
-        is_field = g_ascii_isalnum (*p) || *p == '_';
-      if (is_field)
-        problem = colon + 2;
-    }
-  first = g_utf8_get_char (problem);
-  return g_strdup_printf ("%C%s", g_unichar_toupper (first), g_utf8_next_char (problem));
-}
-
 /* The parent window's toast overlay: the window wraps its content in one, below
  * AdwApplicationWindow's own child, so it is looked for downwards. */
 static GtkWidget *
@@ -132,6 +93,7 @@ find_toast_overlay (GtkWidget *widget)
   return NULL;
 }
 
+/* Shows @message (NULL or "" for none) in @label and, with @row, on the row it is about. */
 static void
 show_message (GtkLabel   *label,
               GtkWidget  *row,
@@ -141,19 +103,8 @@ show_message (GtkLabel   *label,
 
   gtk_label_set_text (label, shown ? message : "");
   gtk_widget_set_visible (GTK_WIDGET (label), shown);
-  if (row == NULL)
-    return;
-  if (shown)
-    {
-      gtk_widget_add_css_class (row, "error");
-      gtk_accessible_update_property (GTK_ACCESSIBLE (row),
-                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, message, -1);
-    }
-  else
-    {
-      gtk_widget_remove_css_class (row, "error");
-      gtk_accessible_reset_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
-    }
+  if (row != NULL)
+    wm_password_rows_show_problem (row, message);
 }
 
 static const char *
@@ -167,39 +118,13 @@ static gboolean
 wm_password_dialog_validate (WmPasswordDialog *self)
 {
   const char *current = row_text (self->current_row);
-  const char *new_password = row_text (self->new_row);
-  const char *repeat = row_text (self->repeat_row);
   WmUser *user = wm_session_get_user (self->session);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *problem = NULL;
-  GtkWidget *problem_row = NULL;
+  gboolean valid;
 
-  /* Nothing typed yet is not a mistake: no message, just an insensitive button. */
-  if (*new_password != '\0'
-      && !wm_password_check (new_password, user != NULL ? user->username : NULL, NULL, &error))
-    {
-      problem = dup_problem (error->message);
-      problem_row = GTK_WIDGET (self->new_row);
-    }
-  else if (*new_password != '\0' && g_strcmp0 (new_password, current) == 0)
-    {
-      problem = g_strdup (_("The new password must be different from the current one"));
-      problem_row = GTK_WIDGET (self->new_row);
-    }
-  else if (*repeat != '\0' && g_strcmp0 (new_password, repeat) != 0)
-    {
-      problem = g_strdup (_("The passwords do not match"));
-      problem_row = GTK_WIDGET (self->repeat_row);
-    }
-
-  show_message (self->new_message, NULL, problem);
-  gtk_widget_remove_css_class (GTK_WIDGET (self->new_row), "error");
-  gtk_widget_remove_css_class (GTK_WIDGET (self->repeat_row), "error");
-  if (problem_row != NULL)
-    show_message (self->new_message, problem_row, problem);
-
-  return problem == NULL && *current != '\0' && *new_password != '\0'
-         && g_strcmp0 (new_password, repeat) == 0;
+  valid = wm_password_rows_validate (GTK_WIDGET (self->new_row), GTK_WIDGET (self->repeat_row),
+                                     user != NULL ? user->username : NULL, current,
+                                     self->new_message);
+  return valid && *current != '\0';
 }
 
 static void
@@ -297,7 +222,7 @@ wm_password_dialog_done_cb (GObject      *source_object,
         }
       else
         {
-          g_autofree char *problem = dup_problem (error->message);
+          g_autofree char *problem = wm_password_rows_dup_problem (error->message);
 
           wm_password_dialog_update (self);
           show_message (self->new_message, NULL, problem);
@@ -331,8 +256,8 @@ wm_password_dialog_change_clicked_cb (WmPasswordDialog *self)
   /* Announcements of the change wait for the commit on this thread; see the top. */
   if (store == NULL || !wm_store_begin (store, &error))
     {
-      g_autofree char *problem = dup_problem (error != NULL ? error->message
-                                                            : _("The database is locked"));
+      const char *message = error != NULL ? error->message : _("The database is locked");
+      g_autofree char *problem = wm_password_rows_dup_problem (message);
 
       show_message (self->new_message, NULL, problem);
       return;
@@ -342,8 +267,8 @@ wm_password_dialog_change_clicked_cb (WmPasswordDialog *self)
 
   data = g_new0 (ChangeData, 1);
   data->session = g_object_ref (self->session);
-  data->old_password = secret_strdup (row_text (self->current_row));
-  data->new_password = secret_strdup (row_text (self->new_row));
+  data->old_password = wm_secret_strdup (row_text (self->current_row));
+  data->new_password = wm_secret_strdup (row_text (self->new_row));
   data->strength = wm_kdf_strength_default ();
 
   show_message (self->current_message, GTK_WIDGET (self->current_row), NULL);

@@ -15,7 +15,6 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <sodium.h>
 #include <string.h>
 
 #include "wm-keyring.h"
@@ -48,21 +47,6 @@ enum
 
 static guint signals[N_SIGNALS];
 
-static char *
-secret_strdup (const char *text)
-{
-  gsize len = strlen (text);
-  char *copy;
-
-  if (sodium_init () < 0)
-    g_error ("Could not initialise libsodium");
-  copy = sodium_malloc (len + 1);
-  if (copy == NULL)
-    g_error ("Could not allocate secure memory");
-  memcpy (copy, text, len + 1);
-  return copy;
-}
-
 /* The key in lines of four groups, for the screen and for paper; the result is sodium
  * memory. A line break takes the place of a space, so the text is as long as the key and
  * still reads as one key when copied. */
@@ -70,7 +54,7 @@ static char *
 key_in_lines (const char *key)
 {
   gsize len = strlen (key);
-  char *out = secret_strdup (key);
+  char *out = wm_secret_strdup (key);
 
   for (gsize i = 0; i < len; i++)
     {
@@ -263,7 +247,7 @@ wm_recovery_key_page_set_key (WmRecoveryKeyPage *self,
   g_return_if_fail (key != NULL);
 
   g_clear_pointer (&self->key, wm_secret_string_free);
-  self->key = secret_strdup (key);
+  self->key = wm_secret_strdup (key);
   lines = key_in_lines (self->key);
   gtk_label_set_text (self->key_label, lines);
   gtk_check_button_set_active (self->stored_check, FALSE);

@@ -18,33 +18,17 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <sodium.h>
 #include <string.h>
 
 #include "wm-accessible.h"
 #include "wm-gui-util.h"
 #include "wm-keyring.h"
-#include "wm-password.h"
+#include "wm-password-rows.h"
 #include "wm-recovery-key-page.h"
 #include "wm-users-page.h"
 #include "wm-vocab.h"
 
 /* Helpers */
-
-static char *
-secret_strdup (const char *text)
-{
-  gsize len = strlen (text);
-  char *copy;
-
-  if (sodium_init () < 0)
-    g_error ("Could not initialise libsodium");
-  copy = sodium_malloc (len + 1);
-  if (copy == NULL)
-    g_error ("Could not allocate secure memory");
-  memcpy (copy, text, len + 1);
-  return copy;
-}
 
 /* The field a core message names ("username: …" → "username"), or NULL. */
 static char *
@@ -58,34 +42,6 @@ dup_message_field (const char *message)
     if (!g_ascii_isalnum (*p) && *p != '_')
       return NULL;
   return g_strndup (message, colon - message);
-}
-
-/* What people read next to the field: the problem without the column name, capitalised. */
-static char *
-dup_problem (const char *message)
-{
-  g_autofree char *field = dup_message_field (message);
-  const char *problem = field != NULL ? message + strlen (field) + 2 : message;
-  gunichar first = g_utf8_get_char (problem);
-
-  return g_strdup_printf ("%C%s", g_unichar_toupper (first), g_utf8_next_char (problem));
-}
-
-static void
-set_row_problem (GtkWidget  *row,
-                 const char *problem)
-{
-  if (problem != NULL)
-    {
-      gtk_widget_add_css_class (row, "error");
-      gtk_accessible_update_property (GTK_ACCESSIBLE (row),
-                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, problem, -1);
-    }
-  else
-    {
-      gtk_widget_remove_css_class (row, "error");
-      gtk_accessible_reset_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
-    }
 }
 
 static void
@@ -116,7 +72,7 @@ show_error_dialog (GtkWidget  *widget,
                    const char *message)
 {
   GtkRoot *root = gtk_widget_get_root (widget);
-  g_autofree char *body = message != NULL ? dup_problem (message) : NULL;
+  g_autofree char *body = message != NULL ? wm_password_rows_dup_problem (message) : NULL;
   GtkWidget *dialog;
 
   dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
@@ -247,6 +203,9 @@ validate_identity (WmUserForm *self)
 {
   const char *username = form_text (self->username_row);
   const char *display_name = form_text (self->display_name_row);
+  GtkWidget *identity_rows[] = {
+    self->username_row, self->display_name_row, self->role_row, self->therapist_row
+  };
   g_autoptr(WmUser) user = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *problem = NULL;
@@ -284,7 +243,7 @@ validate_identity (WmUserForm *self)
     }
 
   if (error != NULL)
-    problem = dup_problem (error->message);
+    problem = wm_password_rows_dup_problem (error->message);
   if (g_strcmp0 (field, "therapist_id") == 0 && self->therapist_ids->len <= 1)
     {
       g_free (problem);
@@ -301,10 +260,8 @@ validate_identity (WmUserForm *self)
   else if (g_strcmp0 (field, "therapist_id") == 0)
     row = self->therapist_row;
 
-  set_row_problem (self->username_row, row == self->username_row ? problem : NULL);
-  set_row_problem (self->display_name_row, row == self->display_name_row ? problem : NULL);
-  set_row_problem (self->role_row, row == self->role_row ? problem : NULL);
-  set_row_problem (self->therapist_row, row == self->therapist_row ? problem : NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (identity_rows); i++)
+    wm_password_rows_show_problem (identity_rows[i], identity_rows[i] == row ? problem : NULL);
   set_label_message (self->identity_message, problem);
 
   return problem == NULL && *username != '\0';
@@ -313,31 +270,12 @@ validate_identity (WmUserForm *self)
 static gboolean
 validate_password (WmUserForm *self)
 {
-  const char *password = form_text (self->password_row);
-  const char *repeat = form_text (self->repeat_row);
   const char *username = self->mode == FORM_ADD ? form_text (self->username_row)
                                                 : self->username;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *problem = NULL;
-  GtkWidget *row = NULL;
 
-  if (*password != '\0'
-      && !wm_password_check (password, *username != '\0' ? username : NULL, NULL, &error))
-    {
-      problem = dup_problem (error->message);
-      row = self->password_row;
-    }
-  else if (*repeat != '\0' && g_strcmp0 (password, repeat) != 0)
-    {
-      problem = g_strdup (_("The passwords do not match"));
-      row = self->repeat_row;
-    }
-
-  set_row_problem (self->password_row, row == self->password_row ? problem : NULL);
-  set_row_problem (self->repeat_row, row == self->repeat_row ? problem : NULL);
-  set_label_message (self->password_message, problem);
-
-  return problem == NULL && *password != '\0' && g_strcmp0 (password, repeat) == 0;
+  return wm_password_rows_validate (self->password_row, self->repeat_row,
+                                    *username != '\0' ? username : NULL, NULL,
+                                    self->password_message);
 }
 
 static void
@@ -399,13 +337,13 @@ wm_user_form_done_cb (GObject      *source_object,
   if (!ok)
     {
       g_autofree char *field = dup_message_field (error->message);
-      g_autofree char *problem = dup_problem (error->message);
+      g_autofree char *problem = wm_password_rows_dup_problem (error->message);
 
       /* Someone may have taken the username meanwhile; anything else goes under the
        * password, the part that was being worked on. */
       if (self->mode == FORM_ADD && g_strcmp0 (field, "username") == 0)
         {
-          set_row_problem (self->username_row, problem);
+          wm_password_rows_show_problem (self->username_row, problem);
           set_label_message (self->identity_message, problem);
         }
       else
@@ -433,8 +371,8 @@ wm_user_form_ok_clicked_cb (WmUserForm *self)
   /* Announcements of the change wait for the commit on this thread; see the top. */
   if (store == NULL || !wm_store_begin (store, &error))
     {
-      g_autofree char *problem = dup_problem (error != NULL ? error->message
-                                                            : _("The database is locked"));
+      const char *message = error != NULL ? error->message : _("The database is locked");
+      g_autofree char *problem = wm_password_rows_dup_problem (message);
 
       set_label_message (self->password_message, problem);
       return;
@@ -443,7 +381,7 @@ wm_user_form_ok_clicked_cb (WmUserForm *self)
   job = g_new0 (Job, 1);
   job->mode = self->mode;
   job->session = g_object_ref (self->session);
-  job->password = secret_strdup (form_text (self->password_row));
+  job->password = wm_secret_strdup (form_text (self->password_row));
   job->must_change = gtk_switch_get_active (self->must_change_switch);
   job->strength = wm_kdf_strength_default ();
   if (self->mode == FORM_ADD)

@@ -14,7 +14,6 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <sodium.h>
 #include <string.h>
 
 #include "wm-keyring.h"
@@ -108,21 +107,6 @@ create_result_free (CreateResult *result)
   g_clear_object (&result->session);
   g_clear_pointer (&result->recovery_key, wm_secret_string_free);
   g_free (result);
-}
-
-static char *
-secret_strdup (const char *text)
-{
-  gsize len = strlen (text);
-  char *copy;
-
-  if (sodium_init () < 0)
-    g_error ("Could not initialise libsodium");
-  copy = sodium_malloc (len + 1);
-  if (copy == NULL)
-    g_error ("Could not allocate secure memory");
-  memcpy (copy, text, len + 1);
-  return copy;
 }
 
 /* The worker's callback holds the page weakly: the page can go away while a database is
@@ -524,7 +508,7 @@ wm_welcome_page_create_clicked_cb (WmWelcomePage *self)
   data->organisation = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->organisation_row)));
   data->username = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->username_row)));
   data->display_name = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->display_name_row)));
-  data->password = secret_strdup (gtk_editable_get_text (GTK_EDITABLE (self->password_row)));
+  data->password = wm_secret_strdup (gtk_editable_get_text (GTK_EDITABLE (self->password_row)));
   g_strstrip (data->organisation);
   g_strstrip (data->display_name);
   data->strength = wm_kdf_strength_default ();
