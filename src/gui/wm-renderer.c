@@ -9,8 +9,8 @@
 
 #include "wm-renderer.h"
 
-static gboolean
-is_software_gl (const char *renderer)
+gboolean
+wm_renderer_is_software (const char *renderer)
 {
   static const char * const software[] = { "llvmpipe", "softpipe", "swrast", "Software" };
 
@@ -37,7 +37,7 @@ wm_renderer_choose (void)
     return NULL;
   gdk_gl_context_make_current (context);
   renderer = (const char *) glGetString (GL_RENDERER);
-  software = is_software_gl (renderer);
+  software = wm_renderer_is_software (renderer);
   gdk_gl_context_clear_current ();
   if (!software)
     return NULL;

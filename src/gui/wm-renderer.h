@@ -18,6 +18,8 @@ G_BEGIN_DECLS
 
 /* Call once after GTK is initialised and before the first window is realised. Returns the
  * renderer asked for ("cairo"), or NULL when GTK's default stands. */
-const char *wm_renderer_choose (void);
+const char *wm_renderer_choose      (void);
+/* Whether a GL_RENDERER string names a software rasteriser. */
+gboolean    wm_renderer_is_software (const char *gl_renderer);
 
 G_END_DECLS
