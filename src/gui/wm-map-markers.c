@@ -576,6 +576,161 @@ wm_map_markers_get_n_unplaced (WmMapMarkers *self)
   return self->n_unplaced;
 }
 
+/* Clusters */
+
+/* Web Mercator, as libshumate draws it with 256-pixel tiles: pixels from the top left of the
+ * world at @zoom_level. */
+static void
+project (double  latitude,
+         double  longitude,
+         int     zoom_level,
+         double *x,
+         double *y)
+{
+  double size = 256.0 * (double) (1u << zoom_level);
+  double phi = CLAMP (latitude, -85.05112878, 85.05112878) * G_PI / 180.0;
+
+  *x = (longitude + 180.0) / 360.0 * size;
+  *y = (1.0 - log (tan (phi) + 1.0 / cos (phi)) / G_PI) / 2.0 * size;
+}
+
+static void
+unproject (double  x,
+           double  y,
+           int     zoom_level,
+           double *latitude,
+           double *longitude)
+{
+  double size = 256.0 * (double) (1u << zoom_level);
+
+  *longitude = x / size * 360.0 - 180.0;
+  *latitude = atan (sinh (G_PI * (1.0 - 2.0 * y / size))) * 180.0 / G_PI;
+}
+
+typedef struct
+{
+  WmMapCluster cluster;
+  double sum_x;                 /* everyone's points, in pixels at the zoom clustered for */
+  double sum_y;
+  guint n_placed;
+} Cell;
+
+static void
+cell_free (Cell *cell)
+{
+  g_ptr_array_unref (cell->cluster.members);
+  g_free (cell);
+}
+
+GPtrArray *
+wm_map_markers_cluster (WmMapMarkers *self,
+                        int           zoom_level,
+                        guint         cell_px)
+{
+  g_autoptr(GHashTable) cells = NULL;
+  g_autoptr(GPtrArray) order = NULL;
+  GPtrArray *clusters;
+
+  g_return_val_if_fail (WM_IS_MAP_MARKERS (self), NULL);
+  g_return_val_if_fail (cell_px > 0, NULL);
+
+  clusters = g_ptr_array_new_with_free_func ((GDestroyNotify) cell_free);
+  if (zoom_level >= WM_MAP_CLUSTER_MAX_ZOOM)
+    return clusters;
+  zoom_level = MAX (zoom_level, 0);
+
+  /* Cell (x, y) → Cell; the cells in the order of the first therapist in them, so the same
+   * markers always give the same clusters in the same order. */
+  cells = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  order = g_ptr_array_new ();
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      WmMapMarker *marker = g_ptr_array_index (self->items, i);
+      double x;
+      double y;
+      gint64 key;
+      Cell *cell;
+
+      project (marker->latitude, marker->longitude, zoom_level, &x, &y);
+      /* Under 2^24 cells a side at any zoom the map allows; the zoom level above them. */
+      key = ((gint64) zoom_level << 56) | ((gint64) floor (x / cell_px) << 28)
+            | (gint64) floor (y / cell_px);
+      cell = g_hash_table_lookup (cells, &key);
+      if (cell == NULL)
+        {
+          cell = g_new0 (Cell, 1);
+          cell->cluster.cell = key;
+          cell->cluster.members = g_ptr_array_new ();
+          g_ptr_array_add (order, cell);
+          g_hash_table_insert (cells, g_memdup2 (&key, sizeof key), cell);
+        }
+      /* Everyone in the cell places it: a filter changes the count, not the place (which
+       * would make the map move each cluster). */
+      cell->sum_x += x;
+      cell->sum_y += y;
+      cell->n_placed++;
+      if (!marker->shown || marker->rank > 0)
+        continue;
+      if (cell->cluster.members->len == 0)
+        {
+          /* The members' extent: the first one shown starts it. */
+          cell->cluster.min_latitude = cell->cluster.max_latitude = marker->latitude;
+          cell->cluster.min_longitude = cell->cluster.max_longitude = marker->longitude;
+        }
+      g_ptr_array_add (cell->cluster.members, marker);
+      cell->cluster.min_latitude = MIN (cell->cluster.min_latitude, marker->latitude);
+      cell->cluster.max_latitude = MAX (cell->cluster.max_latitude, marker->latitude);
+      cell->cluster.min_longitude = MIN (cell->cluster.min_longitude, marker->longitude);
+      cell->cluster.max_longitude = MAX (cell->cluster.max_longitude, marker->longitude);
+      if (marker->state == WM_MAP_MARKER_AVAILABLE || marker->state == WM_MAP_MARKER_ONLINE_ONLY)
+        cell->cluster.n_referable++;
+    }
+
+  for (guint i = 0; i < order->len; i++)
+    {
+      Cell *cell = g_ptr_array_index (order, i);
+      guint n = cell->cluster.members->len;
+
+      if (n < 2)
+        {
+          cell_free (cell);
+          continue;
+        }
+      /* The mean in map pixels, not in degrees: what the eye takes as the middle. */
+      unproject (cell->sum_x / cell->n_placed, cell->sum_y / cell->n_placed, zoom_level,
+                 &cell->cluster.latitude, &cell->cluster.longitude);
+      g_ptr_array_add (clusters, cell);
+    }
+  return clusters;
+}
+
+char *
+wm_map_cluster_dup_accessible_name (const WmMapCluster *cluster,
+                                    int                 zoom_level)
+{
+  guint n;
+  const WmMapTown *town;
+  double cell_km;
+
+  g_return_val_if_fail (cluster != NULL, NULL);
+
+  n = cluster->members->len;
+  /* Near: within about a cell of the grid, a town big enough to be named at this scale,
+   * else any town. */
+  cell_km = WM_MAP_CLUSTER_CELL_PX * 156543.03392 * cos (cluster->latitude * G_PI / 180.0)
+            / (double) (1u << CLAMP (zoom_level, 0, 30)) / 1000.0;
+  town = wm_map_town_nearest (cluster->latitude, cluster->longitude,
+                              wm_map_town_min_population (zoom_level), cell_km);
+  if (town == NULL)
+    town = wm_map_town_nearest (cluster->latitude, cluster->longitude, 0, cell_km);
+  if (town != NULL)
+    /* Translators: a group of therapists drawn as one marker: "12 therapists near Leeds". */
+    return g_strdup_printf (ngettext ("%u therapist near %s", "%u therapists near %s", n),
+                            n, town->name);
+  /* Translators: a group of therapists drawn as one marker. */
+  return g_strdup_printf (ngettext ("%u therapist", "%u therapists", n), n);
+}
+
 /* Circles */
 
 GArray *
@@ -673,4 +828,38 @@ wm_map_town_min_population (double zoom_level)
     if (zoom_level < steps[i].zoom)
       return steps[i].population;
   return 0;
+}
+
+const WmMapTown *
+wm_map_town_nearest (double latitude,
+                     double longitude,
+                     guint  min_population,
+                     double max_km)
+{
+  guint n;
+  const WmMapTown *towns = wm_map_towns (&n);
+  const WmMapTown *best = NULL;
+  double best_d2 = G_MAXDOUBLE;
+  double x_scale = cos (latitude * G_PI / 180.0);
+
+  if (!isfinite (latitude) || !isfinite (longitude))
+    return NULL;
+  /* Flat-earth distances to choose (a cluster is named for each of a few hundred clusters on
+   * each change of zoom), the sphere's to decide whether it is near enough. */
+  for (guint i = 0; i < n && towns[i].population >= min_population; i++)
+    {
+      double dx = (towns[i].longitude - longitude) * x_scale;
+      double dy = towns[i].latitude - latitude;
+      double d2 = dx * dx + dy * dy;
+
+      if (d2 < best_d2)
+        {
+          best_d2 = d2;
+          best = &towns[i];
+        }
+    }
+  if (best == NULL
+      || wm_geo_distance_km (latitude, longitude, best->latitude, best->longitude) > max_km)
+    return NULL;
+  return best;
 }

@@ -12,6 +12,11 @@
  * their rank: ::shown-changed says so without touching the items, since toggling 2,000
  * widgets is cheap and rebuilding them is not.
  *
+ * Clusters: at the scale of a region, 2,000 markers overlap and a map that lays out 2,000
+ * widgets on every frame cannot pan smoothly. wm_map_markers_cluster() groups the markers that
+ * would overlap into one marker with a count, on a grid fixed to the map (so panning never
+ * changes it); the view draws a few hundred widgets instead of 2,000.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
@@ -98,6 +103,44 @@ guint         wm_map_markers_get_n_shown     (WmMapMarkers          *self);
 /* Active therapists with no location (online only): counted, since they cannot be drawn. */
 guint         wm_map_markers_get_n_unplaced  (WmMapMarkers          *self);
 
+/* Clusters */
+
+/* A group of markers that would overlap on screen, drawn as one marker with a count. */
+typedef struct
+{
+  gint64 cell;                 /* the grid cell and zoom level: equal for the same place */
+  double latitude;             /* where it is drawn: the mean point on the map of everyone in */
+  double longitude;            /* the cell, shown or not, so a filter never moves it */
+  double min_latitude;         /* the members' extent: a click zooms in to it */
+  double max_latitude;
+  double min_longitude;
+  double max_longitude;
+  guint n_referable;           /* members who can take a referral now (accepting, a place free) */
+  GPtrArray *members;          /* WmMapMarker (borrowed from the model), two or more */
+} WmMapCluster;
+
+/* The side of a grid cell, in pixels on screen at the zoom level clustered for. */
+#define WM_MAP_CLUSTER_CELL_PX 48
+/* From this zoom level on, every marker is drawn on its own. */
+#define WM_MAP_CLUSTER_MAX_ZOOM 14
+
+/* Groups the shown markers that fall in the same @cell_px square of the (Web Mercator, 256-px
+ * tile) pixel grid at integer @zoom_level. Ranked markers are never grouped: a numbered match
+ * is always drawn on its own. A marker alone in its cell is not a cluster. Nothing is grouped
+ * at WM_MAP_CLUSTER_MAX_ZOOM and beyond. The grid is fixed to the map, not to the window: the
+ * same markers give the same clusters wherever the map is panned, and a filter changes a
+ * cluster's members but not where it is.
+ *
+ * Returns a GPtrArray of WmMapCluster (freed with it), in the order of the first therapist in
+ * their cell. */
+GPtrArray  *wm_map_markers_cluster           (WmMapMarkers          *self,
+                                              int                    zoom_level,
+                                              guint                  cell_px);
+/* "12 therapists near Leeds", or "12 therapists" with no town near enough: what a screen
+ * reader says for a cluster. @zoom_level picks which towns are big enough to name. */
+char       *wm_map_cluster_dup_accessible_name (const WmMapCluster  *cluster,
+                                                int                  zoom_level);
+
 /* Points on the ground */
 
 typedef struct
@@ -129,5 +172,10 @@ typedef struct
 const WmMapTown *wm_map_towns                (guint                 *n_towns);
 /* The smallest town worth a label at @zoom_level: more towns as the map zooms in. */
 guint            wm_map_town_min_population  (double                 zoom_level);
+/* The nearest town of at least @min_population within @max_km of a point; NULL if none. */
+const WmMapTown *wm_map_town_nearest         (double                 latitude,
+                                              double                 longitude,
+                                              guint                  min_population,
+                                              double                 max_km);
 
 G_END_DECLS

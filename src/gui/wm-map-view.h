@@ -4,7 +4,10 @@
  * Three uses:
  *  - the Map page (wm_map_view_new (session)): every active therapist with a location, styled
  *    by state, with filters (specialism, accepting only) and a place search that draws the
- *    default search radius around a town; it follows the store's ::changed signal;
+ *    default search radius around a town; it follows the store's ::changed signal. Below
+ *    zoom level WM_MAP_CLUSTER_MAX_ZOOM, therapists whose markers would overlap are drawn as
+ *    one cluster marker with their number ("12 therapists near Leeds"); a click on it zooms
+ *    in until they come apart;
  *  - a case's matching panel (compact, wm_map_view_show_match ()): the client's approximate
  *    area, the search radius and the ranked matches numbered 1..N, with "Refer" in each
  *    match's popover when a refer action is set;
@@ -74,7 +77,8 @@ void          wm_map_view_go_to             (WmMapView            *self,
 void          wm_map_view_set_tile_url      (WmMapView            *self,
                                              const char           *url_template);
 gboolean      wm_map_view_get_online        (WmMapView            *self);
-/* Opens the popover of a therapist's marker, as a click on it does; FALSE when not shown. */
+/* Opens the popover of a therapist's marker, as a click on it does (first moving the map close
+ * enough to her when she is in a cluster); FALSE when the filters hide her. */
 gboolean      wm_map_view_open_marker       (WmMapView            *self,
                                              gint64                therapist_id);
 
