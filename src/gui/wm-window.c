@@ -379,12 +379,52 @@ change_password_action (GtkWidget  *widget,
                                                           FALSE)));
 }
 
+static gboolean
+lock_later_cb (gpointer data)
+{
+  lock_session (WM_WINDOW (data));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+lock_confirm_response_cb (AdwMessageDialog *dialog,
+                          const char       *response,
+                          WmWindow         *self)
+{
+  /* After the dialog has closed itself: locking closes every window over this one. */
+  if (g_strcmp0 (response, "lock") == 0)
+    g_idle_add_full (G_PRIORITY_HIGH_IDLE, lock_later_cb, g_object_ref (self), g_object_unref);
+}
+
 static void
 lock_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
 {
-  lock_session (WM_WINDOW (widget));
+  WmWindow *self = WM_WINDOW (widget);
+  GtkWidget *dialog;
+
+  if (self->main_view == NULL
+      || !wm_main_view_has_unsaved_changes (WM_MAIN_VIEW (self->main_view)))
+    {
+      lock_session (self);
+      return;
+    }
+  /* Unsaved edits are never written anywhere to survive a lock: say so first. The idle
+   * lock still fires over this dialog, and then discards them (its toast warned). */
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Discard Changes and Lock?"),
+                                   _("The open case has changes that are not saved. Locking "
+                                     "discards them."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "lock", _("_Discard and Lock"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "lock",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (lock_confirm_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static gboolean

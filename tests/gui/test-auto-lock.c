@@ -167,6 +167,42 @@ test_lock_closes_session_windows (Fixture       *f,
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Ctrl+L over unsaved edits asks first: Cancel keeps working, Discard and Lock locks. */
+static void
+test_lock_asks_about_unsaved_changes (Fixture       *f,
+                                      gconstpointer  data)
+{
+  WmWindow *window = logged_in_window (f, "admin", ADMIN_PASSWORD, NULL);
+  WmMainView *view = WM_MAIN_VIEW (wm_window_get_main_view (window));
+  GtkWidget *given;
+
+  wm_main_view_new_enquiry (view);
+  run_for (50);
+  given = find_control_full (GTK_WIDGET (window), ADW_TYPE_ENTRY_ROW, "Given name",
+                             FIND_CONTROL_ROW_TITLE | FIND_CONTROL_ON_SCREEN);
+  gtk_editable_set_text (GTK_EDITABLE (given), "Unsaved");
+  flush ();
+  g_assert_true (wm_main_view_has_unsaved_changes (view));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.lock", NULL));
+  run_for (50);
+  g_assert_nonnull (find_dialog ());
+  g_assert_cmpstr (visible_page (window), ==, "main");
+  answer_dialog (find_dialog (), "_Cancel");
+  run_for (50);
+  g_assert_cmpstr (visible_page (window), ==, "main");
+  g_assert_true (wm_main_view_has_unsaved_changes (view));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.lock", NULL));
+  run_for (50);
+  answer_dialog (find_dialog (), "_Discard and Lock");
+  run_for (50);
+  g_assert_cmpstr (visible_page (window), ==, "login");
+  g_assert_null (wm_window_get_session (window));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_therapist_window (Fixture       *f,
                        gconstpointer  data)
@@ -205,6 +241,7 @@ main (int   argc,
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("/auto-lock/locks-when-idle", test_locks_when_idle);
   ADD ("/auto-lock/lock-closes-session-windows", test_lock_closes_session_windows);
+  ADD ("/auto-lock/lock-asks-about-unsaved-changes", test_lock_asks_about_unsaved_changes);
   ADD ("/roles/therapist-window", test_therapist_window);
 
   ret = g_test_run ();
