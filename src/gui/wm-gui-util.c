@@ -17,53 +17,7 @@ wm_gui_toast (GtkWidget  *widget,
   /* The window wraps its content in a toast overlay; a page shown on its own (in a test)
    * has none, and the toast is simply not shown. */
   if (overlay != NULL)
-    wm_gui_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (text));
-}
-
-/* The toasts an overlay shows or has queued, so a lock can take them all away: the next
- * person at the screen should not read the last one's "Referral sent". */
-#define LIVE_TOASTS "wm-live-toasts"
-
-static void
-toast_dismissed_cb (AdwToast        *toast,
-                    AdwToastOverlay *overlay)
-{
-  GPtrArray *live = g_object_get_data (G_OBJECT (overlay), LIVE_TOASTS);
-
-  if (live != NULL)
-    g_ptr_array_remove (live, toast);
-}
-
-void
-wm_gui_add_toast (AdwToastOverlay *overlay,
-                  AdwToast        *toast)
-{
-  GPtrArray *live = g_object_get_data (G_OBJECT (overlay), LIVE_TOASTS);
-
-  if (live == NULL)
-    {
-      live = g_ptr_array_new_with_free_func (g_object_unref);
-      g_object_set_data_full (G_OBJECT (overlay), LIVE_TOASTS, live,
-                              (GDestroyNotify) g_ptr_array_unref);
-    }
-  g_ptr_array_add (live, g_object_ref (toast));
-  g_signal_connect_object (toast, "dismissed", G_CALLBACK (toast_dismissed_cb), overlay, 0);
-  adw_toast_overlay_add_toast (overlay, toast);
-}
-
-void
-wm_gui_dismiss_toasts (AdwToastOverlay *overlay)
-{
-  GPtrArray *live = g_object_get_data (G_OBJECT (overlay), LIVE_TOASTS);
-  g_autoptr(GPtrArray) toasts = NULL;
-
-  if (live == NULL || live->len == 0)
-    return;
-  /* Dismissing removes from @live: work on a copy. */
-  toasts = g_ptr_array_copy (live, (GCopyFunc) g_object_ref, NULL);
-  g_ptr_array_set_free_func (toasts, g_object_unref);
-  for (guint i = 0; i < toasts->len; i++)
-    adw_toast_dismiss (toasts->pdata[i]);
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (text));
 }
 
 static GDateTime *

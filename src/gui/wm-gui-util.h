@@ -12,11 +12,6 @@ G_BEGIN_DECLS
  * ("Case saved", not "Case of Jane Doe saved"): they can be read over a shoulder. */
 void  wm_gui_toast              (GtkWidget  *widget,
                                  const char *text);
-/* Adds @toast (consumed) to @overlay, remembered so wm_gui_dismiss_toasts() can take it away. */
-void  wm_gui_add_toast          (AdwToastOverlay *overlay,
-                                 AdwToast        *toast);
-/* Dismisses every toast of @overlay, shown or queued (on lock). */
-void  wm_gui_dismiss_toasts     (AdwToastOverlay *overlay);
 
 /* "2026-11-27T10:15:00Z" → "27 Nov 2026, 10:15" in local time; NULL → "". */
 char *wm_gui_format_timestamp   (const char *iso8601);
