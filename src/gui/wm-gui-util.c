@@ -84,3 +84,39 @@ wm_gui_set_row_error (GtkWidget  *row,
         adw_action_row_set_subtitle (ADW_ACTION_ROW (row), NULL);
     }
 }
+
+GtkWidget *
+wm_gui_add_message_row (GtkWidget  *row,
+                        GtkLabel  **label_out)
+{
+  GtkWidget *list = gtk_widget_get_parent (row);
+  GtkWidget *message_row = adw_preferences_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-error-symbolic");
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+  gtk_widget_set_margin_top (box, 8);
+  gtk_widget_set_margin_bottom (box, 8);
+  gtk_widget_set_valign (icon, GTK_ALIGN_START);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_widget_add_css_class (label, "caption");
+  gtk_box_append (GTK_BOX (box), icon);
+  gtk_box_append (GTK_BOX (box), label);
+
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (message_row), box);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (message_row), FALSE);
+  gtk_widget_set_focusable (message_row, FALSE);
+  gtk_widget_add_css_class (message_row, "error");
+  gtk_widget_set_visible (message_row, FALSE);
+
+  g_return_val_if_fail (GTK_IS_LIST_BOX (list), message_row);
+  gtk_list_box_insert (GTK_LIST_BOX (list), message_row,
+                       gtk_list_box_row_get_index (GTK_LIST_BOX_ROW (row)) + 1);
+  *label_out = GTK_LABEL (label);
+  return message_row;
+}

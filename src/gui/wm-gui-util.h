@@ -23,4 +23,10 @@ char *wm_gui_format_age         (const char *iso8601);
 void  wm_gui_set_row_error      (GtkWidget  *row,
                                  const char *message);
 
+/* Inserts, under @row in its list, a hidden line (error icon and a wrapping caption) that
+ * says what is wrong with the row; *label_out gets its label. Show the returned row with the
+ * problem, hide it when fixed. */
+GtkWidget *wm_gui_add_message_row (GtkWidget  *row,
+                                   GtkLabel  **label_out);
+
 G_END_DECLS
