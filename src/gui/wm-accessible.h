@@ -10,5 +10,7 @@ G_BEGIN_DECLS
 
 void wm_accessible_label_menu_button (GtkMenuButton *button,
                                       const char    *label);
+void wm_accessible_label_drop_down   (GtkDropDown   *drop_down,
+                                      const char    *label);
 
 G_END_DECLS

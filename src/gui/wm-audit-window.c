@@ -19,6 +19,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "wm-accessible.h"
 #include "wm-audit-window.h"
 #include "wm-gui-util.h"
 #include "wm-validate.h"
@@ -170,27 +171,6 @@ struct _WmAuditWindow
 };
 
 G_DEFINE_FINAL_TYPE (WmAuditWindow, wm_audit_window, ADW_TYPE_WINDOW)
-
-/* In GTK 4.8 a GtkDropDown is a wrapper around a toggle button that takes the focus and the
- * press action; a name set on the wrapper stays there, and a screen reader announces the
- * button by its current choice alone ("Everyone"). Names both, as wm-cases-page.c does. */
-static void
-label_drop_down (GtkDropDown *drop_down,
-                 const char  *label)
-{
-  gtk_accessible_update_property (GTK_ACCESSIBLE (drop_down),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label,
-                                  -1);
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (drop_down));
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      if (GTK_IS_TOGGLE_BUTTON (child))
-        gtk_accessible_update_property (GTK_ACCESSIBLE (child),
-                                        GTK_ACCESSIBLE_PROPERTY_LABEL, label,
-                                        -1);
-    }
-}
 
 static const char *
 chosen (GtkDropDown *drop_down,
@@ -917,9 +897,9 @@ wm_audit_window_init (WmAuditWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   gtk_no_selection_set_model (self->selection, G_LIST_MODEL (self->rows));
-  label_drop_down (self->user_drop_down, _("User"));
-  label_drop_down (self->action_drop_down, _("Action"));
-  label_drop_down (self->kind_drop_down, _("Record kind"));
+  wm_accessible_label_drop_down (self->user_drop_down, _("User"));
+  wm_accessible_label_drop_down (self->action_drop_down, _("Action"));
+  wm_accessible_label_drop_down (self->kind_drop_down, _("Record kind"));
 
   date_entries[0] = self->from_entry;
   date_entries[1] = self->to_entry;

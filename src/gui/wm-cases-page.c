@@ -18,6 +18,7 @@
 
 #include <glib/gi18n.h>
 
+#include "wm-accessible.h"
 #include "wm-case-list.h"
 #include "wm-cases-page.h"
 #include "wm-gui-util.h"
@@ -70,28 +71,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
-
-/* In GTK 4.8 a GtkDropDown is a wrapper around a toggle button that takes the focus and the
- * press action; a name set on the wrapper stays there, and a screen reader announces the
- * button by its current choice alone ("Any status"). Names both, as
- * wm_accessible_label_menu_button() does for menu buttons. */
-static void
-label_drop_down (GtkDropDown *drop_down,
-                 const char  *label)
-{
-  gtk_accessible_update_property (GTK_ACCESSIBLE (drop_down),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label,
-                                  -1);
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (drop_down));
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      if (GTK_IS_TOGGLE_BUTTON (child))
-        gtk_accessible_update_property (GTK_ACCESSIBLE (child),
-                                        GTK_ACCESSIBLE_PROPERTY_LABEL, label,
-                                        -1);
-    }
-}
 
 /* "Any …" first, then the vocabulary's labels in its own order. */
 static void
@@ -705,8 +684,8 @@ wm_cases_page_init (WmCasesPage *self)
                      &self->statuses, &self->n_statuses);
   set_vocab_choices (self->category_drop_down, WM_VOCAB_CATEGORY, _("Any category"),
                      &self->categories, &self->n_categories);
-  label_drop_down (self->status_drop_down, _("Status"));
-  label_drop_down (self->category_drop_down, _("Category"));
+  wm_accessible_label_drop_down (self->status_drop_down, _("Status"));
+  wm_accessible_label_drop_down (self->category_drop_down, _("Category"));
 
   /* Typing anywhere on the page searches. */
   gtk_search_entry_set_key_capture_widget (self->search_entry, GTK_WIDGET (self));

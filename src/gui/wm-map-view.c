@@ -2006,22 +2006,6 @@ name_zoom_buttons (GtkWidget *widget)
     }
 }
 
-/* In GTK 4.8 a GtkDropDown is a wrapper around the toggle button that takes the focus: a
- * name on the wrapper alone leaves a screen reader saying "toggle button". Names both. */
-static void
-name_drop_down (GtkDropDown *drop_down,
-                const char  *name)
-{
-  gtk_accessible_update_property (GTK_ACCESSIBLE (drop_down), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  name, -1);
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (drop_down));
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (GTK_IS_TOGGLE_BUTTON (child))
-      gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                      name, -1);
-}
-
 static void
 wm_map_view_init (WmMapView *self)
 {
@@ -2047,7 +2031,7 @@ wm_map_view_init (WmMapView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   ensure_css (GTK_WIDGET (self));
   name_zoom_buttons (GTK_WIDGET (self->map));
-  name_drop_down (self->specialism_dropdown, _("Specialism"));
+  wm_accessible_label_drop_down (self->specialism_dropdown, _("Specialism"));
   wm_accessible_label_menu_button (self->options_button, _("Map Options"));
 
   gtk_string_list_append (specialisms, _("All Specialisms"));

@@ -734,22 +734,6 @@ on_editor_state (WmTherapistsPage *self)
   update_save_sensitivity (self);
 }
 
-/* GtkDropDown in GTK 4.8 is a wrapper around a toggle button: name both, as with
- * wm_accessible_label_menu_button(). */
-static void
-label_drop_down (GtkDropDown *drop_down,
-                 const char  *label)
-{
-  gtk_accessible_update_property (GTK_ACCESSIBLE (drop_down),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (drop_down));
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (GTK_IS_TOGGLE_BUTTON (child))
-      gtk_accessible_update_property (GTK_ACCESSIBLE (child),
-                                      GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-}
-
 /* GObject */
 
 static void
@@ -866,7 +850,7 @@ wm_therapists_page_init (WmTherapistsPage *self)
   for (guint i = 0; i < n; i++)
     gtk_string_list_append (specialisms, wm_vocab_label (WM_VOCAB_SPECIALISM, entries[i].code));
   gtk_drop_down_set_model (self->specialism_dropdown, G_LIST_MODEL (specialisms));
-  label_drop_down (self->specialism_dropdown, _("Specialism"));
+  wm_accessible_label_drop_down (self->specialism_dropdown, _("Specialism"));
 
   g_signal_connect_swapped (self->search_entry, "search-changed",
                             G_CALLBACK (on_search_changed), self);
