@@ -1504,6 +1504,27 @@ wm_letter_render (WmLetter *self,
   cairo_restore (cr);
 }
 
+void
+wm_letter_render_fitted (WmLetter *self,
+                         cairo_t  *cr,
+                         int       page,
+                         double    width,
+                         double    height)
+{
+  double page_width, page_height, scale;
+
+  g_return_if_fail (WM_IS_LETTER (self));
+  g_return_if_fail (cr != NULL);
+
+  wm_letter_get_page_size (self, &page_width, &page_height);
+  scale = MIN (width / page_width, height / page_height);
+  cairo_save (cr);
+  cairo_translate (cr, (width - page_width * scale) / 2, (height - page_height * scale) / 2);
+  cairo_scale (cr, scale, scale);
+  wm_letter_render (self, cr, page);
+  cairo_restore (cr);
+}
+
 typedef struct
 {
   int fd;

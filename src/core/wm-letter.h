@@ -146,6 +146,13 @@ void        wm_letter_get_page_size         (WmLetter        *self,
 void        wm_letter_render                (WmLetter        *self,
                                              cairo_t         *cr,
                                              int              page);
+/* The same, scaled to fit a @width × @height area (in @cr's units) and centred in it, keeping
+ * the page's proportions: a preview, or a print context on paper other than A4. */
+void        wm_letter_render_fitted         (WmLetter        *self,
+                                             cairo_t         *cr,
+                                             int              page,
+                                             double           width,
+                                             double           height);
 /* Writes every page to a PDF with neutral metadata (title "Letter", creator "Waymark", no
  * author or subject), through a temporary file in the same folder renamed into place, mode
  * 0600: there is never a half-written letter at @path. */

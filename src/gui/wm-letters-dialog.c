@@ -107,16 +107,10 @@ draw_preview_page (GtkDrawingArea *area,
                    int             height,
                    gpointer        user_data)
 {
-  WmLetter *letter = user_data;
   int page = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (area), "wm-page"));
-  double page_width, page_height, scale;
 
-  wm_letter_get_page_size (letter, &page_width, &page_height);
-  /* Scaled to fit, centred: the same drawing as the printer's, only smaller. */
-  scale = MIN (width / page_width, height / page_height);
-  cairo_translate (cr, (width - page_width * scale) / 2, (height - page_height * scale) / 2);
-  cairo_scale (cr, scale, scale);
-  wm_letter_render (letter, cr, page);
+  /* The same drawing as the printer's, only smaller. */
+  wm_letter_render_fitted (WM_LETTER (user_data), cr, page, width, height);
 }
 
 static void
@@ -340,18 +334,12 @@ draw_print_page (GtkPrintOperation *op,
                  gpointer           user_data)
 {
   WmLetter *letter = g_object_get_data (G_OBJECT (op), "wm-letter");
-  cairo_t *cr = gtk_print_context_get_cairo_context (context);
-  double page_width, page_height, scale;
 
-  wm_letter_get_page_size (letter, &page_width, &page_height);
   /* The context is in points over the full sheet; on paper other than A4 the letter is
    * scaled to fit rather than cut off. */
-  scale = MIN (gtk_print_context_get_width (context) / page_width,
-               gtk_print_context_get_height (context) / page_height);
-  cairo_save (cr);
-  cairo_scale (cr, scale, scale);
-  wm_letter_render (letter, cr, page);
-  cairo_restore (cr);
+  wm_letter_render_fitted (letter, gtk_print_context_get_cairo_context (context), page,
+                           gtk_print_context_get_width (context),
+                           gtk_print_context_get_height (context));
 }
 
 static gboolean

@@ -117,15 +117,9 @@ draw_page (GtkDrawingArea *area,
            int             height,
            gpointer        user_data)
 {
-  WmLetter *letter = user_data;
   int page = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (area), "wm-page"));
-  double page_width, page_height, scale;
 
-  wm_letter_get_page_size (letter, &page_width, &page_height);
-  scale = MIN (width / page_width, height / page_height);
-  cairo_translate (cr, (width - page_width * scale) / 2, (height - page_height * scale) / 2);
-  cairo_scale (cr, scale, scale);
-  wm_letter_render (letter, cr, page);
+  wm_letter_render_fitted (WM_LETTER (user_data), cr, page, width, height);
 }
 
 static void
