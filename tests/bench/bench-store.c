@@ -8,7 +8,9 @@
  * is removed at the end, also on failure.
  *
  * Targets are on wall-clock time of the encrypted store (g_get_monotonic_time); the CPU time
- * of the process is reported beside it, as it holds steadier on a busy machine.
+ * of the process is reported beside it, as it holds steadier on a busy machine, and so are
+ * the user-space instructions the insert took, which do not vary with the load at all
+ * (Linux perf events; null where the kernel does not allow them). Compare changes by those.
  *
  *   bench-store [--cases N] [--therapists N] [--runs N] [--strict]
  *
@@ -25,6 +27,12 @@
 #include <string.h>
 #include <time.h>
 #include <glib/gstdio.h>
+#ifdef __linux__
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "wm-store.h"
 
@@ -302,6 +310,35 @@ die (const char *what,
   exit (2);
 }
 
+/* A counter of this thread's user-space instructions, or -1 where perf events are refused
+ * (kernel.perf_event_paranoid, containers). */
+static int
+instructions_open (void)
+{
+#ifdef __linux__
+  struct perf_event_attr attr = { 0 };
+
+  attr.type = PERF_TYPE_HARDWARE;
+  attr.size = sizeof attr;
+  attr.config = PERF_COUNT_HW_INSTRUCTIONS;
+  attr.exclude_kernel = 1;
+  attr.exclude_hv = 1;
+  return (int) syscall (SYS_perf_event_open, &attr, 0, -1, -1, 0);
+#else
+  return -1;
+#endif
+}
+
+static double
+instructions_read (int fd)
+{
+  guint64 count = 0;
+
+  if (fd < 0 || read (fd, &count, sizeof count) != sizeof count)
+    return -1;
+  return (double) count;
+}
+
 static double
 elapsed_ms (gint64 start)
 {
@@ -369,6 +406,7 @@ typedef struct
 {
   double insert_s;
   double insert_cpu_s;
+  double insert_instructions; /* -1 when not counted */
   double search_median_ms;
   double search_median_cpu_ms;
   double search_p95_ms;
@@ -481,6 +519,8 @@ run_workloads (const char       *dir,
   g_autoptr(GRand) rand = g_rand_new_with_seed (SEED);
   WmStore *store;
   gint64 start, cpu_start;
+  double instructions_start;
+  int counter;
   guint64 hits = 0;
 
   /* 1. Insert, in one transaction. The records are built first (same data in both runs). */
@@ -488,8 +528,10 @@ run_workloads (const char       *dir,
     g_ptr_array_add (cases, make_case (rand, i));
   store = open_store (cases_path, key, flags | WM_STORE_OPEN_CREATE);
   g_printerr ("%s: inserting %d cases...\n", label, n_cases);
+  counter = instructions_open ();
   start = g_get_monotonic_time ();
   cpu_start = cpu_time ();
+  instructions_start = instructions_read (counter);
   if (!wm_store_begin (store, &error))
     die ("begin", error);
   for (guint i = 0; i < cases->len; i++)
@@ -499,7 +541,11 @@ run_workloads (const char       *dir,
     die ("commit", error);
   r->insert_s = elapsed_ms (start) / 1000.0;
   r->insert_cpu_s = cpu_elapsed_ms (cpu_start) / 1000.0;
-  g_printerr ("%s: insert %.2f s (CPU %.2f s)\n", label, r->insert_s, r->insert_cpu_s);
+  r->insert_instructions = counter < 0 ? -1 : instructions_read (counter) - instructions_start;
+  if (counter >= 0)
+    close (counter);
+  g_printerr ("%s: insert %.2f s (CPU %.2f s, %.3f G instructions)\n", label, r->insert_s,
+              r->insert_cpu_s, r->insert_instructions / 1e9);
   for (guint i = 0; i < cases->len; i++)
     g_ptr_array_add (references, g_strdup (((WmCase *) cases->pdata[i])->reference));
   g_ptr_array_set_size (cases, 0);
@@ -605,6 +651,11 @@ add_results (JsonBuilder   *b,
   json_builder_add_double_value (b, r->insert_s);
   json_builder_set_member_name (b, "insert_100k_cpu_s");
   json_builder_add_double_value (b, r->insert_cpu_s);
+  json_builder_set_member_name (b, "insert_instructions");
+  if (r->insert_instructions < 0)
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_double_value (b, r->insert_instructions);
   json_builder_set_member_name (b, "insert_per_case_us");
   json_builder_add_double_value (b, r->insert_s * 1e6 / n_cases);
   json_builder_set_member_name (b, "db_mb");
