@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "test-raw.h"
 #include "test-util.h"
 #include "wm-store.h"
 
@@ -54,62 +55,6 @@ fixture_teardown (Fixture       *f,
   test_tmpdir_free (f->dir);
 }
 
-/* Direct access through the SQLCipher C API */
-
-static void
-raw_exec (sqlite3    *db,
-          const char *sql)
-{
-  char *msg = NULL;
-
-  if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK)
-    g_error ("%s: %s", sql, msg ? msg : sqlite3_errmsg (db));
-}
-
-static char *
-raw_text (sqlite3    *db,
-          const char *sql)
-{
-  sqlite3_stmt *stmt = NULL;
-  char *value = NULL;
-
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  return value;
-}
-
-/* Opens the file the way the store does (wm-store.c apply_key, configure_cipher). */
-static sqlite3 *
-raw_open (const char   *path,
-          const guint8 *key)
-{
-  sqlite3 *db = NULL;
-  char hex[65];
-  char sql[128];
-  g_autofree char *version = NULL;
-  g_autofree char *tables = NULL;
-
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
-  version = raw_text (db, "PRAGMA cipher_version");
-  g_assert_nonnull (version);
-
-  sodium_bin2hex (hex, sizeof hex, key, 32);
-  g_snprintf (sql, sizeof sql, "PRAGMA key = \"x'%s'\"", hex);
-  raw_exec (db, sql);
-  sodium_memzero (hex, sizeof hex);
-  sodium_memzero (sql, sizeof sql);
-  if (atoi (version) >= 4)
-    raw_exec (db, "PRAGMA cipher_compatibility = 3");
-  raw_exec (db, "PRAGMA cipher_page_size = 4096");
-
-  /* Proves the key: a wrong one fails here with "file is not a database". */
-  tables = raw_text (db, "SELECT count(*) FROM sqlite_master WHERE name = 'audit_log'");
-  g_assert_cmpstr (tables, ==, "1");
-  return db;
-}
-
 /* Runs @sql on the closed database file, behind the store's back. */
 static void
 tamper (Fixture    *f,
@@ -118,8 +63,8 @@ tamper (Fixture    *f,
   sqlite3 *db;
 
   g_assert_null (f->store);
-  db = raw_open (f->path, f->key);
-  raw_exec (db, sql);
+  db = test_raw_open (f->path, f->key);
+  test_raw_exec (db, sql);
   g_test_message ("tampered: %s (%d rows changed)", sql, sqlite3_changes (db));
   sqlite3_close (db);
 }
@@ -403,7 +348,7 @@ test_one_row_per_change (Fixture       *f,
   /* The rows themselves, read straight from the file, say who did what to which record. */
   g_clear_object (&f->store);
   {
-    sqlite3 *db = raw_open (f->path, f->key);
+    sqlite3 *db = test_raw_open (f->path, f->key);
     sqlite3_stmt *stmt = NULL;
     g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
 
@@ -499,7 +444,7 @@ test_no_personal_data (Fixture       *f,
   g_assert_no_error (error);
   g_clear_object (&f->store);
 
-  db = raw_open (f->path, f->key);
+  db = test_raw_open (f->path, f->key);
   audit_dump = raw_dump_table (db, "audit_log");
   data_dump = g_byte_array_new ();
   {
@@ -511,7 +456,7 @@ test_no_personal_data (Fixture       *f,
         g_byte_array_append (data_dump, d->data, d->len);
       }
   }
-  update_summary = raw_text (db, "SELECT summary FROM audit_log WHERE action = 'update'"
+  update_summary = test_raw_text (db, "SELECT summary FROM audit_log WHERE action = 'update'"
                                  " AND entity = 'case'");
   sqlite3_close (db);
 
