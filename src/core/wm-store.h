@@ -62,7 +62,7 @@ typedef enum
   WM_STORE_OPEN_UNENCRYPTED = 1 << 1, /* benchmarks only: the same code without a key */
 } WmStoreOpenFlags;
 
-#define WM_STORE_SCHEMA_VERSION 2
+#define WM_STORE_SCHEMA_VERSION 3
 
 #define WM_TYPE_STORE (wm_store_get_type ())
 G_DECLARE_FINAL_TYPE (WmStore, wm_store, WM, STORE, GObject)

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "test-raw.h"
 #include "test-util.h"
 #include "wm-case-list.h"
 #include "wm-store.h"
@@ -107,6 +108,69 @@ test_migrations_from_empty (Fixture       *f,
   g_assert_true (wm_store_verify_audit (f->store, &broken, &rows, &error));
   g_assert_cmpint (broken, ==, 0);
   g_assert_cmpint (rows, ==, 1);
+}
+
+/* A version 2 file (full reference in the search index, cases_client index) is migrated to
+ * version 3 with every case still found by name, town and reference number. */
+static void
+test_migration_3 (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ids = NULL;
+  g_autofree char *version = NULL;
+  g_autofree char *index = NULL;
+  WmCaseQuery q = { 0 };
+  sqlite3 *db;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(WmCase) c = make_case (i == 1 ? "Morwenna" : "Alexis", "Harrogate");
+
+      g_assert_true (wm_store_save_case (f->store, c, &error));
+      g_assert_no_error (error);
+    }
+  g_clear_object (&f->store);
+
+  /* Back to version 2's search table and indexes, as a file written before this change. */
+  db = test_raw_open (f->path, f->key);
+  test_raw_exec (db,
+                 "DROP TABLE case_search;"
+                 "CREATE VIRTUAL TABLE case_search USING fts4 ("
+                 "  reference, names, town, tokenize=unicode61, prefix=\"2\");"
+                 "INSERT INTO case_search (docid, reference, names, town)"
+                 "  SELECT c.id, c.reference, cl.given_name || '  ' || cl.family_name,"
+                 "         cl.town || ' '"
+                 "  FROM cases c JOIN clients cl ON cl.id = c.client_id;"
+                 "CREATE INDEX cases_client ON cases (client_id);"
+                 "PRAGMA user_version = 2;");
+  sqlite3_close (db);
+
+  f->store = wm_store_open (f->path, f->key, WM_STORE_OPEN_NONE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (wm_store_get_schema_version (f->store), ==, 3);
+
+  q.text = "morw";
+  ids = wm_store_query_case_ids (f->store, &q, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ids->len, ==, 1);
+  g_clear_pointer (&ids, g_array_unref);
+  q.text = "alexis harrogate";
+  ids = wm_store_query_case_ids (f->store, &q, &error);
+  g_assert_cmpuint (ids->len, ==, 2);
+  g_clear_pointer (&ids, g_array_unref);
+  q.text = "0002";
+  ids = wm_store_query_case_ids (f->store, &q, &error);
+  g_assert_cmpuint (ids->len, ==, 1);
+  g_clear_pointer (&ids, g_array_unref);
+  g_clear_object (&f->store);
+
+  db = test_raw_open (f->path, f->key);
+  version = test_raw_text (db, "PRAGMA user_version");
+  index = test_raw_text (db, "SELECT count(*) FROM sqlite_master WHERE name = 'cases_client'");
+  sqlite3_close (db);
+  g_assert_cmpstr (version, ==, "3");
+  g_assert_cmpstr (index, ==, "0");
 }
 
 static void
@@ -403,11 +467,40 @@ test_search (Fixture       *f,
   g_assert_cmpuint (ids->len, ==, 0);
   g_clear_pointer (&ids, g_array_unref);
 
-  /* The reference is searchable by its number. */
+  /* The reference is searchable by its number, and whole or in part as on a letter. */
   q.text = "0003";
   ids = wm_store_query_case_ids (f->store, &q, &error);
   g_assert_cmpuint (ids->len, ==, 1);
   g_clear_pointer (&ids, g_array_unref);
+  {
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+    g_autofree char *third = g_strdup_printf ("WM-%d-0003", g_date_time_get_year (now));
+    g_autofree char *lower = g_ascii_strdown (third, -1);
+    struct { const char *text; guint hits; } refs[] = {
+      { third, 1 },
+      { lower, 1 },            /* as typed, in lower case */
+      { third + 3, 1 },        /* "2026-0003" */
+      { "  wm-", 4 },          /* the start of every reference */
+      { "WM", 4 },
+      { "WM-1999", 0 },
+      { "WM-2026-00x3", 0 },   /* not a reference: searched as words, and no word matches */
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (refs); i++)
+      {
+        q.text = refs[i].text;
+        ids = wm_store_query_case_ids (f->store, &q, &error);
+        g_assert_no_error (error);
+        g_assert_cmpuint (ids->len, ==, refs[i].hits);
+        g_clear_pointer (&ids, g_array_unref);
+      }
+    q.text = third;
+    ids = wm_store_query_case_ids (f->store, &q, &error);
+    g_assert_true (wm_store_load_case_summaries (f->store, (gint64 *) ids->data, ids->len,
+                                                 summaries, &error));
+    g_assert_cmpstr (g_array_index (summaries, WmCaseSummaryData, 1).reference, ==, third);
+    g_clear_pointer (&ids, g_array_unref);
+  }
 
   q.text = NULL;
   q.only_risk = TRUE;
@@ -650,6 +743,7 @@ main (int   argc,
   ADD ("/store/case-crud-and-status", test_case_crud_and_status);
   ADD ("/store/referral-flow", test_referral_flow);
   ADD ("/store/search", test_search);
+  ADD ("/store/migration-3", test_migration_3);
   ADD ("/store/settings-and-users", test_settings_and_users);
   ADD ("/store/case-list-pages", test_case_list_pages);
   ADD ("/store/case-rows-rebind", test_case_rows_rebind);
