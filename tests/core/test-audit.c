@@ -15,6 +15,7 @@
 
 #include "test-raw.h"
 #include "test-util.h"
+#include "wm-audit.h"
 #include "wm-store.h"
 
 typedef struct
@@ -851,12 +852,36 @@ test_query_permission (Fixture       *f,
   g_assert_cmpint (audit_rows (f), ==, 10);
 }
 
+/* The canonical form is fixed forever: files written by any version must keep verifying.
+ * The expected hashes are BLAKE2b-256 of the form as wm-audit.c describes it, computed
+ * independently (Python's hashlib). */
+static void
+test_row_hash_known_answers (void)
+{
+  guint8 prev[WM_AUDIT_HASH_BYTES];
+  guint8 zero[WM_AUDIT_HASH_BYTES] = { 0 };
+  guint8 out[WM_AUDIT_HASH_BYTES];
+  char hex[2 * WM_AUDIT_HASH_BYTES + 1];
+
+  for (guint i = 0; i < sizeof prev; i++)
+    prev[i] = (guint8) i;
+  wm_audit_row_hash (prev, 12345, "2026-11-27T16:20:35Z", -1, "create", "case", 42,
+                     "case opened, status new", out);
+  sodium_bin2hex (hex, sizeof hex, out, sizeof out);
+  g_assert_cmpstr (hex, ==, "cb916c86619ec52604fccab9f9cf9e16c90c6b486d483601686b06a214fde978");
+
+  wm_audit_row_hash (zero, 1, "2026-01-01T00:00:00Z", 7, "view", "case", -1, NULL, out);
+  sodium_bin2hex (hex, sizeof hex, out, sizeof out);
+  g_assert_cmpstr (hex, ==, "0bf3e0352be24a54c6258e343997acc141273d6ca10a63f72cd7b4b082be1d2e");
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/audit/row-hash-known-answers", test_row_hash_known_answers);
 #define ADD(name, fn) g_test_add (name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/audit/one-row-per-change", test_one_row_per_change);
   ADD ("/audit/no-personal-data", test_no_personal_data);
