@@ -12,15 +12,37 @@
 
 #include "wm-audit.h"
 
+/* Writes @value in decimal, without a terminating NUL, and returns how many digits it took.
+ * The same text as printf's "%" G_GUINT64_FORMAT, which took a third of the hashing time. */
+static gsize
+format_decimal (guint64  value,
+                char    *buf)
+{
+  char digits[20];
+  gsize n = 0;
+
+  do
+    {
+      digits[n++] = (char) ('0' + value % 10);
+      value /= 10;
+    }
+  while (value != 0);
+  for (gsize i = 0; i < n; i++)
+    buf[i] = digits[n - 1 - i];
+  return n;
+}
+
+/* A field is "<length>:<bytes>", so no two different rows hash the same text. */
 static void
 add_field (crypto_generichash_state *state,
            const char               *value)
 {
   char prefix[24];
   gsize len = value != NULL ? strlen (value) : 0;
+  gsize n = format_decimal (len, prefix);
 
-  g_snprintf (prefix, sizeof prefix, "%" G_GSIZE_FORMAT ":", len);
-  crypto_generichash_update (state, (const guint8 *) prefix, strlen (prefix));
+  prefix[n++] = ':';
+  crypto_generichash_update (state, (const guint8 *) prefix, n);
   if (len > 0)
     crypto_generichash_update (state, (const guint8 *) value, len);
 }
@@ -29,14 +51,14 @@ static void
 add_int (crypto_generichash_state *state,
          gint64                    value)
 {
-  char buf[32];
+  char buf[24];
 
   if (value < 0)
     {
       add_field (state, NULL);
       return;
     }
-  g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT, value);
+  buf[format_decimal ((guint64) value, buf)] = '\0';
   add_field (state, buf);
 }
 

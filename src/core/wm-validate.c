@@ -75,8 +75,20 @@ trimmed_copy (const char *value)
 gboolean
 wm_value_is_blank (const char *value)
 {
-  g_autofree char *trimmed = trimmed_copy (value);
+  g_autofree char *trimmed = NULL;
 
+  if (value == NULL)
+    return TRUE;
+  /* Most values start with a letter or digit: answered without a copy, as saving a case
+   * asks this of every field. Only ASCII is decided here; trimmed_copy() does the rest. */
+  for (const char *p = value; (guchar) *p < 0x80; p++)
+    {
+      if (*p == '\0')
+        return TRUE;
+      if (!g_unichar_isspace ((gunichar) *p))
+        return FALSE;
+    }
+  trimmed = trimmed_copy (value);
   return trimmed[0] == '\0';
 }
 
@@ -486,9 +498,14 @@ wm_postcode_normalise (const char  *field,
   compact = postcode_compact (value);
   if (compact == NULL || !split_full_postcode (compact, &out, &in))
     {
-      g_autofree char *trimmed = trimmed_copy (value);
-      g_autofree char *s = shown (trimmed);
+      g_autofree char *trimmed = NULL;
+      g_autofree char *s = NULL;
 
+      /* Callers often just try whether this is a full postcode. */
+      if (error == NULL)
+        return FALSE;
+      trimmed = trimmed_copy (value);
+      s = shown (trimmed);
       g_set_error (error, WM_VALIDATION_ERROR, WM_VALIDATION_ERROR_INVALID,
                    _("%s: “%s” is not a UK postcode"), field, s);
       return FALSE;
