@@ -191,6 +191,7 @@ wm_record_class_install_fields (WmRecordClass *klass,
   klass->fields = fields;
   klass->n_fields = n_fields;
   klass->first_prop_id = 1;
+  klass->field_pspecs = g_new0 (GParamSpec *, n_fields); /* lives as long as the class */
 
   object_class->get_property = wm_record_fields_get_property;
   object_class->set_property = wm_record_fields_set_property;
@@ -228,6 +229,7 @@ wm_record_class_install_fields (WmRecordClass *klass,
           g_assert_not_reached ();
         }
       g_object_class_install_property (object_class, klass->first_prop_id + i, pspec);
+      klass->field_pspecs[i] = pspec;
     }
 }
 
@@ -341,12 +343,7 @@ set_and_notify (WmRecord      *self,
   WmRecordClass *klass = WM_RECORD_GET_CLASS (self);
 
   if (field_from_value (self, field, value))
-    {
-      g_autofree char *name = g_strdelimit (g_strdup (field->column), "_", '-');
-
-      g_object_notify_by_pspec (G_OBJECT (self),
-                                g_object_class_find_property (G_OBJECT_CLASS (klass), name));
-    }
+    g_object_notify_by_pspec (G_OBJECT (self), klass->field_pspecs[field - klass->fields]);
 }
 
 const char *

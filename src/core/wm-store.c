@@ -31,7 +31,7 @@ struct _WmStore
   char *path;
   char *cipher_version;
   GHashTable *statements; /* SQL text → sqlite3_stmt* */
-  GHashTable *record_sql; /* "insert:<table>" etc. → SQL text */
+  GHashTable *record_sql; /* WmRecordClass → SQL text for insert, update, select */
   gint64 actor;
   WmRole role;            /* the principal: what this handle may see and do */
   gint64 therapist_id;    /* the principal's therapist record (THERAPIST), else -1 */
@@ -1037,11 +1037,21 @@ wm_store_class_init (WmStoreClass *klass)
 }
 
 static void
+record_sql_free (gpointer data)
+{
+  char **by_op = data;
+
+  for (guint i = 0; i < 3; i++)
+    g_free (by_op[i]);
+  g_free (by_op);
+}
+
+static void
 wm_store_init (WmStore *self)
 {
   self->statements = g_hash_table_new_full (statement_hash, g_str_equal, g_free,
                                             (GDestroyNotify) sqlite3_finalize);
-  self->record_sql = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->record_sql = g_hash_table_new_full (NULL, NULL, NULL, record_sql_free);
   self->pending_changes = g_array_new (FALSE, FALSE, sizeof (PendingChange));
   self->actor = -1;
   self->role = WM_ROLE_SYSTEM;
@@ -1266,12 +1276,20 @@ record_sql (WmStore       *self,
             WmRecordClass *klass,
             const char    *op)
 {
-  g_autofree char *cache_key = g_strdup_printf ("%s:%s", op, klass->table);
-  const char *sql = g_hash_table_lookup (self->record_sql, cache_key);
+  /* Keyed by the class and the operation's first letter (i, u or s): no string is built for
+   * the lookup, which runs for every record saved. */
+  char **by_op = g_hash_table_lookup (self->record_sql, klass);
+  int slot = op[0] == 'i' ? 0 : op[0] == 'u' ? 1 : 2;
+  const char *sql;
   GString *s;
 
-  if (sql != NULL)
-    return sql;
+  if (by_op == NULL)
+    {
+      by_op = g_new0 (char *, 3);
+      g_hash_table_insert (self->record_sql, klass, by_op);
+    }
+  if (by_op[slot] != NULL)
+    return by_op[slot];
 
   s = g_string_new (NULL);
   if (strcmp (op, "insert") == 0)
@@ -1308,7 +1326,7 @@ record_sql (WmStore       *self,
     }
 
   sql = g_string_free (s, FALSE);
-  g_hash_table_insert (self->record_sql, g_steal_pointer (&cache_key), (char *) sql);
+  by_op[slot] = (char *) sql;
   return sql;
 }
 
