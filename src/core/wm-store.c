@@ -31,6 +31,7 @@ struct _WmStore
   char *path;
   char *cipher_version;
   GHashTable *statements; /* SQL text → sqlite3_stmt* */
+  GHashTable *statements_by_address; /* fixed SQL's address → sqlite3_stmt* (prepare_fixed) */
   GHashTable *record_sql; /* WmRecordClass → SQL text for insert, update, select */
   gint64 actor;
   WmRole role;            /* the principal: what this handle may see and do */
@@ -170,6 +171,29 @@ prepare (WmStore     *self,
       return NULL;
     }
   g_hash_table_insert (self->statements, g_strdup (sql), stmt);
+  return stmt;
+}
+
+/* prepare() for SQL text that lives as long as the store: a literal, or record_sql()'s.
+ * Its address finds the statement without hashing the text, for the statements saving a
+ * record runs each time. The text is still compared, so a mistaken caller gets the right
+ * statement, only more slowly. */
+static sqlite3_stmt *
+prepare_fixed (WmStore     *self,
+               const char  *sql,
+               GError     **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements_by_address, sql);
+
+  if (stmt != NULL && strcmp (sqlite3_sql (stmt), sql) == 0)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+  stmt = prepare (self, sql, error);
+  if (stmt != NULL)
+    g_hash_table_insert (self->statements_by_address, (gpointer) sql, stmt);
   return stmt;
 }
 
@@ -369,8 +393,9 @@ audit_append (WmStore     *self,
 
   wm_audit_row_hash (prev, id, at, self->actor, action, entity, entity_id, summary, hash);
 
-  stmt = prepare (self, "INSERT INTO audit_log (id, at, user_id, action, entity, entity_id,"
-                        " summary, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+  stmt = prepare_fixed (self, "INSERT INTO audit_log (id, at, user_id, action, entity,"
+                              " entity_id, summary, prev_hash, hash)"
+                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, id);
@@ -839,6 +864,7 @@ wm_store_close (WmStore *self)
 {
   g_return_if_fail (WM_IS_STORE (self));
 
+  g_hash_table_remove_all (self->statements_by_address);
   g_hash_table_remove_all (self->statements);
   wm_prof_dump ();
   if (self->db != NULL)
@@ -1012,6 +1038,7 @@ wm_store_finalize (GObject *object)
   WmStore *self = WM_STORE (object);
 
   wm_store_close (self);
+  g_clear_pointer (&self->statements_by_address, g_hash_table_unref);
   g_clear_pointer (&self->statements, g_hash_table_unref);
   g_clear_pointer (&self->record_sql, g_hash_table_unref);
   g_clear_pointer (&self->pending_changes, g_array_unref);
@@ -1050,6 +1077,7 @@ record_sql_free (gpointer data)
 static void
 wm_store_init (WmStore *self)
 {
+  self->statements_by_address = g_hash_table_new (NULL, NULL);
   self->statements = g_hash_table_new_full (statement_hash, g_str_equal, g_free,
                                             (GDestroyNotify) sqlite3_finalize);
   self->record_sql = g_hash_table_new_full (NULL, NULL, NULL, record_sql_free);
@@ -1074,6 +1102,7 @@ wm_store_rekey (WmStore       *self,
     return FALSE;
 
   /* Statements hold pages of the old key's cipher context; drop them first. */
+  g_hash_table_remove_all (self->statements_by_address);
   g_hash_table_remove_all (self->statements);
   if (!apply_key (self, "rekey", new_key, error))
     return FALSE;
@@ -1454,7 +1483,7 @@ write_record (WmStore   *self,
   sqlite3_stmt *stmt;
   int p;
 
-  stmt = prepare (self, record_sql (self, klass, is_new ? "insert" : "update"), error);
+  stmt = prepare_fixed (self, record_sql (self, klass, is_new ? "insert" : "update"), error);
   if (stmt == NULL)
     return FALSE;
   p = bind_record (stmt, record);
@@ -2043,8 +2072,9 @@ next_reference (WmStore  *self,
         return set_sql_error (self, error);
     }
 
-  stmt = prepare (self, "INSERT OR REPLACE INTO reference_counters (year, last) VALUES (?, ?)",
-                  error);
+  stmt = prepare_fixed (self,
+                        "INSERT OR REPLACE INTO reference_counters (year, last) VALUES (?, ?)",
+                        error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int (stmt, 1, year);
@@ -2105,10 +2135,10 @@ write_case_search (WmStore   *self,
   sqlite3_stmt *stmt;
 
   /* OR REPLACE costs a lookup in the index that a new case does not need. */
-  stmt = prepare (self, is_new ? "INSERT INTO case_search (docid, number, names, town)"
-                                 " VALUES (?, ?, ?, ?)"
-                               : "INSERT OR REPLACE INTO case_search (docid, number, names,"
-                                 " town) VALUES (?, ?, ?, ?)", error);
+  stmt = prepare_fixed (self, is_new ? "INSERT INTO case_search (docid, number, names, town)"
+                                       " VALUES (?, ?, ?, ?)"
+                                     : "INSERT OR REPLACE INTO case_search (docid, number,"
+                                       " names, town) VALUES (?, ?, ?, ?)", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, wm_record_get_id (WM_RECORD (kase)));
@@ -2129,8 +2159,8 @@ insert_event (WmStore     *self,
 {
   sqlite3_stmt *stmt;
 
-  stmt = prepare (self, "INSERT INTO case_events (case_id, at, user_id, kind, body)"
-                        " VALUES (?, ?, ?, ?, ?)", error);
+  stmt = prepare_fixed (self, "INSERT INTO case_events (case_id, at, user_id, kind, body)"
+                              " VALUES (?, ?, ?, ?, ?)", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, case_id);
@@ -2179,7 +2209,7 @@ wm_store_save_case (WmStore  *self,
       if (kase->opened_at == NULL)
         wm_record_set_string (record, "opened_at", now);
       wm_record_set_int (record, "created_by", self->actor);
-      summary = g_strdup_printf ("case opened, status %s", kase->status);
+      summary = g_strconcat ("case opened, status ", kase->status, NULL);
     }
   else
     {
