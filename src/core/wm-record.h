@@ -51,6 +51,7 @@ struct _WmRecordClass
   /*< private >*/
   guint first_prop_id;
   GParamSpec **field_pspecs; /* parallel to fields, so setting one notifies without a lookup */
+  GHashTable *field_index;   /* column name → its WmField */
 };
 
 void           wm_record_class_install_fields (WmRecordClass *klass,

@@ -381,9 +381,14 @@ static gboolean
 is_postcode_area (const char *area,
                   gsize       len)
 {
+  /* Compared by hand: strncmp over the whole list was 2% of saving a client. */
   for (guint i = 0; i < G_N_ELEMENTS (postcode_areas); i++)
-    if (strlen (postcode_areas[i]) == len && strncmp (postcode_areas[i], area, len) == 0)
-      return TRUE;
+    {
+      const char *a = postcode_areas[i];
+
+      if (a[0] == area[0] && (len == 1 ? a[1] == '\0' : a[1] == area[1] && a[2] == '\0'))
+        return TRUE;
+    }
   return FALSE;
 }
 
