@@ -577,9 +577,15 @@ static const char migration_2[] =
  * - The FTS3 form of the same SQLite module: FTS4 adds only per-document sizes and totals
  *   for ranking, written with every insert (6.5% of saving a case), and the case list orders
  *   by date, never by rank. Tokenizer, prefix index and queries are the same.
- * - cases_client served no query: clients are always reached from their case. */
+ * - cases_client served no query: clients are always reached from their case.
+ * - cases_status goes; cases_opened carries the status instead, so a status filter reads
+ *   that one index in date order without touching the table: 10-25 ms over 100,000 cases
+ *   (from under 1 ms for a rare status), for one index write less per case (6.7%). */
 static const char migration_3[] =
   "DROP INDEX IF EXISTS cases_client;"
+  "DROP INDEX IF EXISTS cases_status;"
+  "DROP INDEX IF EXISTS cases_opened;"
+  "CREATE INDEX cases_opened ON cases (opened_at DESC, id DESC, status);"
   "DROP TABLE case_search;"
   "CREATE VIRTUAL TABLE case_search USING fts3 ("
   "  number, names, town, tokenize=unicode61, prefix=\"2\");"

@@ -143,6 +143,9 @@ test_migration_3 (Fixture       *f,
                  "         cl.town || ' '"
                  "  FROM cases c JOIN clients cl ON cl.id = c.client_id;"
                  "CREATE INDEX cases_client ON cases (client_id);"
+                 "DROP INDEX cases_opened;"
+                 "CREATE INDEX cases_opened ON cases (opened_at DESC, id DESC);"
+                 "CREATE INDEX cases_status ON cases (status, opened_at DESC, id DESC);"
                  "PRAGMA user_version = 2;");
   sqlite3_close (db);
 
@@ -163,11 +166,17 @@ test_migration_3 (Fixture       *f,
   ids = wm_store_query_case_ids (f->store, &q, &error);
   g_assert_cmpuint (ids->len, ==, 1);
   g_clear_pointer (&ids, g_array_unref);
+  q.text = NULL;
+  q.status = "enquiry";
+  ids = wm_store_query_case_ids (f->store, &q, &error);
+  g_assert_cmpuint (ids->len, ==, 3);
+  g_clear_pointer (&ids, g_array_unref);
   g_clear_object (&f->store);
 
   db = test_raw_open (f->path, f->key);
   version = test_raw_text (db, "PRAGMA user_version");
-  index = test_raw_text (db, "SELECT count(*) FROM sqlite_master WHERE name = 'cases_client'");
+  index = test_raw_text (db, "SELECT count(*) FROM sqlite_master"
+                             " WHERE name IN ('cases_client', 'cases_status')");
   sqlite3_close (db);
   g_assert_cmpstr (version, ==, "3");
   g_assert_cmpstr (index, ==, "0");
