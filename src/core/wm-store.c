@@ -398,15 +398,16 @@ audit_append (WmStore     *self,
                               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
   if (stmt == NULL)
     return FALSE;
+  /* Bound without copies: every value outlives the step, which step_done() resets. */
   sqlite3_bind_int64 (stmt, 1, id);
-  sqlite3_bind_text (stmt, 2, at, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, at, -1, SQLITE_STATIC);
   bind_nullable_int (stmt, 3, self->actor);
   sqlite3_bind_text (stmt, 4, action, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 5, entity, -1, SQLITE_STATIC);
   bind_nullable_int (stmt, 6, entity_id);
-  sqlite3_bind_text (stmt, 7, summary, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_blob (stmt, 8, prev, WM_AUDIT_HASH_BYTES, SQLITE_TRANSIENT);
-  sqlite3_bind_blob (stmt, 9, hash, WM_AUDIT_HASH_BYTES, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 7, summary, -1, SQLITE_STATIC);
+  sqlite3_bind_blob (stmt, 8, prev, WM_AUDIT_HASH_BYTES, SQLITE_STATIC);
+  sqlite3_bind_blob (stmt, 9, hash, WM_AUDIT_HASH_BYTES, SQLITE_STATIC);
   if (!step_done (self, stmt, error))
     {
       self->audit_tail_known = FALSE;
@@ -2169,11 +2170,15 @@ insert_event (WmStore     *self,
                               " VALUES (?, ?, ?, ?, ?)", error);
   if (stmt == NULL)
     return FALSE;
+  /* Bound without copies: every value outlives the step, which step_done() resets. */
   sqlite3_bind_int64 (stmt, 1, case_id);
-  sqlite3_bind_text (stmt, 2, at, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, at, -1, SQLITE_STATIC);
   bind_nullable_int (stmt, 3, self->actor);
-  sqlite3_bind_text (stmt, 4, kind, -1, SQLITE_TRANSIENT);
-  bind_text (stmt, 5, body);
+  sqlite3_bind_text (stmt, 4, kind, -1, SQLITE_STATIC);
+  if (body == NULL || *body == '\0')
+    sqlite3_bind_null (stmt, 5);
+  else
+    sqlite3_bind_text (stmt, 5, body, -1, SQLITE_STATIC);
   return step_done (self, stmt, error);
 }
 
