@@ -47,6 +47,7 @@ struct _WmStore
   gint64 audit_tail_id;
   guint8 audit_tail_hash[WM_AUDIT_HASH_BYTES];
   gboolean reference_known;
+  gboolean reference_dirty; /* reference_last is not written yet: flushed at COMMIT */
   int reference_year;
   gint64 reference_last;
 
@@ -291,6 +292,37 @@ announce_changes (WmStore *self)
     }
 }
 
+/* Writes the year's reference counter that next_reference() kept in memory: once per
+ * transaction rather than once per case. */
+static gboolean
+flush_reference_counter (WmStore  *self,
+                         GError  **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (!self->reference_dirty)
+    return TRUE;
+  stmt = prepare_fixed (self,
+                        "INSERT OR REPLACE INTO reference_counters (year, last) VALUES (?, ?)",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int (stmt, 1, self->reference_year);
+  sqlite3_bind_int64 (stmt, 2, self->reference_last);
+  if (!step_done (self, stmt, error))
+    return FALSE;
+  self->reference_dirty = FALSE;
+  return TRUE;
+}
+
+static void
+forget_transaction_state (WmStore *self)
+{
+  self->audit_tail_known = FALSE;
+  self->reference_known = FALSE;
+  self->reference_dirty = FALSE;
+}
+
 gboolean
 wm_store_begin (WmStore  *self,
                 GError  **error)
@@ -303,8 +335,7 @@ wm_store_begin (WmStore  *self,
       if (!exec (self, "BEGIN IMMEDIATE", error))
         return FALSE;
       self->tx_failed = FALSE;
-      self->audit_tail_known = FALSE;
-      self->reference_known = FALSE;
+      forget_transaction_state (self);
     }
   self->tx_depth++;
   return TRUE;
@@ -323,16 +354,19 @@ wm_store_commit (WmStore  *self,
     {
       exec (self, "ROLLBACK", NULL);
       g_array_set_size (self->pending_changes, 0);
+      forget_transaction_state (self);
       g_set_error (error, WM_STORE_ERROR, WM_STORE_ERROR_FAILED,
                    _("The changes were not saved because part of them failed"));
       return FALSE;
     }
-  if (!exec (self, "COMMIT", error))
+  if (!flush_reference_counter (self, error) || !exec (self, "COMMIT", error))
     {
       exec (self, "ROLLBACK", NULL);
       g_array_set_size (self->pending_changes, 0);
+      forget_transaction_state (self);
       return FALSE;
     }
+  forget_transaction_state (self);
   announce_changes (self);
   return TRUE;
 }
@@ -351,6 +385,7 @@ wm_store_rollback (WmStore *self)
     }
   exec (self, "ROLLBACK", NULL);
   g_array_set_size (self->pending_changes, 0);
+  forget_transaction_state (self);
 }
 
 /* Appends a row to the audit log's hash chain; must run inside the caller's transaction. */
@@ -2063,7 +2098,14 @@ next_reference (WmStore  *self,
   gint64 last = 0;
   int rc;
 
-  if (self->tx_depth > 0 && self->reference_known && self->reference_year == year)
+  /* Only inside a transaction: its COMMIT writes the counter. */
+  g_return_val_if_fail (self->tx_depth > 0, FALSE);
+
+  /* At midnight on New Year's Eve, the old year's counter is written before the new one. */
+  if (self->reference_known && self->reference_year != year
+      && !flush_reference_counter (self, error))
+    return FALSE;
+  if (self->reference_known && self->reference_year == year)
     last = self->reference_last;
   else
     {
@@ -2079,19 +2121,8 @@ next_reference (WmStore  *self,
         return set_sql_error (self, error);
     }
 
-  stmt = prepare_fixed (self,
-                        "INSERT OR REPLACE INTO reference_counters (year, last) VALUES (?, ?)",
-                        error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int (stmt, 1, year);
-  sqlite3_bind_int64 (stmt, 2, last + 1);
-  if (!step_done (self, stmt, error))
-    {
-      self->reference_known = FALSE;
-      return FALSE;
-    }
-  self->reference_known = self->tx_depth > 0;
+  self->reference_known = TRUE;
+  self->reference_dirty = TRUE;
   self->reference_year = year;
   self->reference_last = last + 1;
   *reference = g_strdup_printf ("WM-%04d-%04" G_GINT64_FORMAT, year, last + 1);
@@ -2111,6 +2142,9 @@ note_reference (WmStore     *self,
     return TRUE;
   year = g_ascii_strtoll (reference + 3, NULL, 10);
   number = g_ascii_strtoll (reference + 8, NULL, 10);
+  /* A counter still in memory is written first, as this one may raise it. */
+  if (!flush_reference_counter (self, error))
+    return FALSE;
   self->reference_known = FALSE;
   stmt = prepare (self,
                   "INSERT OR REPLACE INTO reference_counters (year, last) VALUES (?1,"

@@ -182,6 +182,77 @@ test_migration_3 (Fixture       *f,
   g_assert_cmpstr (index, ==, "0");
 }
 
+static char *
+save_new_case (WmStore    *store,
+               const char *reference)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WmCase) c = make_case ("Alexis", "Leeds");
+
+  if (reference != NULL)
+    g_object_set (c, "reference", reference, NULL);
+  g_assert_true (wm_store_save_case (store, c, &error));
+  g_assert_no_error (error);
+  return g_strdup (c->reference + strlen ("WM-2026-"));
+}
+
+/* The year's counter is held in memory during a transaction and written at COMMIT: it must
+ * survive a reopen, forget a rollback, and never hand out an imported number again. */
+static void
+test_reference_counter (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *imported = g_strdup_printf ("WM-%d-0040", g_date_time_get_year (now));
+  g_autofree char *n = NULL;
+
+  g_assert_true (wm_store_begin (f->store, &error));
+  for (guint i = 1; i <= 3; i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("%04u", i);
+
+      g_free (n);
+      n = save_new_case (f->store, NULL);
+      g_assert_cmpstr (n, ==, expected);
+    }
+  g_assert_true (wm_store_commit (f->store, &error));
+
+  g_clear_object (&f->store);
+  f->store = wm_store_open (f->path, f->key, WM_STORE_OPEN_NONE, &error);
+  g_assert_no_error (error);
+  g_free (n);
+  n = save_new_case (f->store, NULL);
+  g_assert_cmpstr (n, ==, "0004");
+
+  /* A rolled-back case gives its number back. */
+  g_assert_true (wm_store_begin (f->store, &error));
+  g_free (n);
+  n = save_new_case (f->store, NULL);
+  g_assert_cmpstr (n, ==, "0005");
+  wm_store_rollback (f->store);
+  g_free (n);
+  n = save_new_case (f->store, NULL);
+  g_assert_cmpstr (n, ==, "0005");
+
+  /* An imported reference in the same transaction raises the counter past it. */
+  g_assert_true (wm_store_begin (f->store, &error));
+  g_free (n);
+  n = save_new_case (f->store, NULL);
+  g_assert_cmpstr (n, ==, "0006");
+  g_free (n);
+  n = save_new_case (f->store, imported);
+  g_free (n);
+  n = save_new_case (f->store, NULL);
+  g_assert_cmpstr (n, ==, "0041");
+  g_assert_true (wm_store_commit (f->store, &error));
+  g_clear_object (&f->store);
+  f->store = wm_store_open (f->path, f->key, WM_STORE_OPEN_NONE, &error);
+  g_free (n);
+  n = save_new_case (f->store, NULL);
+  g_assert_cmpstr (n, ==, "0042");
+}
+
 static void
 test_open_missing_file (void)
 {
@@ -753,6 +824,7 @@ main (int   argc,
   ADD ("/store/referral-flow", test_referral_flow);
   ADD ("/store/search", test_search);
   ADD ("/store/migration-3", test_migration_3);
+  ADD ("/store/reference-counter", test_reference_counter);
   ADD ("/store/settings-and-users", test_settings_and_users);
   ADD ("/store/case-list-pages", test_case_list_pages);
   ADD ("/store/case-rows-rebind", test_case_rows_rebind);
