@@ -564,6 +564,9 @@ test_search (Fixture       *f,
       { "WM", 4 },
       { "WM-1999", 0 },
       { "WM-2026-00x3", 0 },   /* not a reference: searched as words, and no word matches */
+      { "mor 0002", 1 },       /* a name and a number: Morwenna's case */
+      { "mor 0003", 0 },
+      { "00", 4 },             /* numbers are prefixes too */
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (refs); i++)
