@@ -72,33 +72,6 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (WmStore, wm_store, G_TYPE_OBJECT)
 G_DEFINE_QUARK (wm-store-error-quark, wm_store_error)
 
-/* EXPERIMENT: per-statement profile */
-static GHashTable *wm_prof;
-static int
-wm_prof_cb (unsigned type, void *ctx, void *p, void *x)
-{
-  sqlite3_stmt *st = p;
-  const char *sql = sqlite3_sql (st);
-  gint64 ns = *(sqlite3_int64 *) x;
-  gint64 *v;
-  if (wm_prof == NULL) wm_prof = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  v = g_hash_table_lookup (wm_prof, sql);
-  if (v == NULL) { v = g_new0 (gint64, 2); g_hash_table_insert (wm_prof, g_strdup (sql), v); }
-  v[0] += ns; v[1]++;
-  return 0;
-}
-static void
-wm_prof_dump (void)
-{
-  GHashTableIter it; gpointer k, v;
-  if (wm_prof == NULL) return;
-  g_hash_table_iter_init (&it, wm_prof);
-  while (g_hash_table_iter_next (&it, &k, &v))
-    if (((gint64 *) v)[0] > 50000000)
-      fprintf (stderr, "PROF %8.1f ms %8ld  %.90s\n", ((gint64 *) v)[0] / 1e6, (long) ((gint64 *) v)[1], (char *) k);
-  g_hash_table_remove_all (wm_prof);
-}
-
 /* Helpers */
 
 static gboolean
@@ -858,7 +831,6 @@ wm_store_open (const char        *path,
       return NULL;
     }
   sqlite3_extended_result_codes (self->db, 1);
-  if (g_getenv ("WM_PROF")) sqlite3_trace_v2 (self->db, SQLITE_TRACE_PROFILE, wm_prof_cb, NULL);
 
   if (!read_cipher_version (self, error))
     return NULL;
@@ -908,7 +880,6 @@ wm_store_close (WmStore *self)
 
   g_hash_table_remove_all (self->statements_by_address);
   g_hash_table_remove_all (self->statements);
-  wm_prof_dump ();
   if (self->db != NULL)
     {
       sqlite3_close_v2 (self->db);
