@@ -251,6 +251,15 @@ test_reference_counter (Fixture       *f,
   g_free (n);
   n = save_new_case (f->store, NULL);
   g_assert_cmpstr (n, ==, "0042");
+
+  /* Past four digits the number grows. */
+  g_free (imported);
+  imported = g_strdup_printf ("WM-%d-99999", g_date_time_get_year (now));
+  g_free (n);
+  n = save_new_case (f->store, imported);
+  g_free (n);
+  n = save_new_case (f->store, NULL);
+  g_assert_cmpstr (n, ==, "100000");
 }
 
 static void
