@@ -279,9 +279,10 @@ wm_validate_uk_phone (const char  *field,
                       char       **normalised,
                       GError     **error)
 {
-  g_autofree char *trimmed = NULL;
-  g_autoptr(GString) digits = NULL;
+  char digits[32]; /* more digits than this is never a phone number */
+  gsize n_digits = 0;
   gboolean plus = FALSE;
+  gboolean started = FALSE;
   const char *nsn;
   gsize n;
 
@@ -296,28 +297,35 @@ wm_validate_uk_phone (const char  *field,
       return TRUE;
     }
 
-  trimmed = trimmed_copy (value);
-  if (!g_utf8_validate (trimmed, -1, NULL))
+  if (!g_utf8_validate (value, -1, NULL))
     goto invalid;
 
-  digits = g_string_new (NULL);
-  for (const char *p = trimmed; *p != '\0'; p = g_utf8_next_char (p))
+  /* Digits in place, without copies: this runs for every saved client. A "+" may only come
+   * before everything but white space. */
+  for (const char *p = value; *p != '\0'; p = g_utf8_next_char (p))
     {
       gunichar c = g_utf8_get_char (p);
 
       if (c >= '0' && c <= '9')
-        g_string_append_c (digits, (char) c);
-      else if (c == '+' && p == trimmed)
+        {
+          if (n_digits == sizeof digits - 1)
+            goto invalid;
+          digits[n_digits++] = (char) c;
+        }
+      else if (c == '+' && !started)
         plus = TRUE;
       else if (!(g_unichar_isspace (c) || c == '-' || c == '(' || c == ')' || c == '.'))
         goto invalid;
+      if (!g_unichar_isspace (c))
+        started = TRUE;
     }
+  digits[n_digits] = '\0';
 
   /* Strip the international or trunk prefix down to the national significant number. The
    * "+44 (0)20 ..." habit leaves a 0 after the country code, which is dropped as well.
    * Spreadsheets turn "07700 900123" into 7700900123 and "+447700 900123" into 447700900123;
    * no UK number starts with 4, so both are still unambiguous and accepted. */
-  nsn = digits->str;
+  nsn = digits;
   if (plus)
     {
       if (!g_str_has_prefix (nsn, "44"))
@@ -334,7 +342,7 @@ wm_validate_uk_phone (const char  *field,
     }
   else if (*nsn == '0')
     nsn++;
-  else if (g_str_has_prefix (nsn, "44") && digits->len == 12)
+  else if (g_str_has_prefix (nsn, "44") && n_digits == 12)
     nsn += 2;
 
   /* Ranges in use for people and organisations: 01/02 geographic, 03 non-geographic, 05
@@ -352,6 +360,7 @@ wm_validate_uk_phone (const char  *field,
 
 invalid:
   {
+    g_autofree char *trimmed = trimmed_copy (value);
     g_autofree char *s = shown (trimmed);
 
     g_set_error (error, WM_VALIDATION_ERROR, WM_VALIDATION_ERROR_INVALID,

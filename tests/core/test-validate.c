@@ -227,6 +227,7 @@ test_phone (void)
     { "01204 12345", "01204 12345" },    /* nine-digit 01 area */
     { "05601 234567", "0560 123 4567" },
     { "07700\u00a0900123", "07700 900123" },
+    { "  +44 7700 900123", "07700 900123" },  /* white space before the + */
   };
   static const char * const invalid[] = {
     "12345",
@@ -247,6 +248,7 @@ test_phone (void)
     "++447700900123",
     "0207946O123",       /* letter O for zero */
     "44 7700 90012",
+    "0770090012307700900123077009001230770090012307700900123",  /* far too many digits */
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (valid); i++)
