@@ -811,6 +811,19 @@ wm_case_view_get_case_id (WmCaseView *self)
   return case_id (self);
 }
 
+/* A copy of the case as stored (not as being edited), or NULL for an enquiry not saved yet:
+ * for windows that work on the open case without reading it again, which would record
+ * another view of it in the audit log. */
+WmCase *
+wm_case_view_dup_case (WmCaseView *self)
+{
+  g_return_val_if_fail (WM_IS_CASE_VIEW (self), NULL);
+
+  if (case_id (self) <= 0)
+    return NULL;
+  return copy_case (self->kase);
+}
+
 gboolean
 wm_case_view_has_unsaved_changes (WmCaseView *self)
 {

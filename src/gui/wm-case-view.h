@@ -34,6 +34,7 @@ GtkWidget *wm_case_view_new               (WmSession  *session,
                                            gint64      case_id,
                                            GError    **error);
 gint64     wm_case_view_get_case_id       (WmCaseView *self);
+WmCase    *wm_case_view_dup_case          (WmCaseView *self);
 gboolean   wm_case_view_has_unsaved_changes (WmCaseView *self);
 /* Ctrl+S. Returns FALSE when invalid (the editor shows why) or the store refused (toast). */
 gboolean   wm_case_view_save              (WmCaseView *self);

@@ -527,13 +527,13 @@ wm_letters_dialog_init (WmLettersDialog *self)
 GtkWidget *
 wm_letters_dialog_new (GtkWindow *parent,
                        WmStore   *store,
-                       gint64     case_id)
+                       WmCase    *kase)
 {
-  g_autoptr(GError) error = NULL;
   WmLettersDialog *self;
 
   g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
   g_return_val_if_fail (WM_IS_STORE (store), NULL);
+  g_return_val_if_fail (WM_IS_CASE (kase) && wm_record_get_id (WM_RECORD (kase)) > 0, NULL);
 
   self = g_object_new (WM_TYPE_LETTERS_DIALOG,
                        "transient-for", parent,
@@ -541,19 +541,8 @@ wm_letters_dialog_new (GtkWindow *parent,
                        "title", "Waymark",
                        NULL);
   self->store = g_object_ref (store);
-  self->case_id = case_id;
-  self->kase = wm_store_get_case (store, case_id, &error);
-  if (self->kase == NULL)
-    {
-      /* Nothing to write about: the dialog says why and offers nothing. */
-      gtk_widget_set_sensitive (GTK_WIDGET (self->template_row), FALSE);
-      adw_status_page_set_description (self->problem_page, error->message);
-      gtk_stack_set_visible_child_name (self->stack, "problem");
-      gtk_widget_action_set_enabled (GTK_WIDGET (self), "letters.print", FALSE);
-      gtk_widget_action_set_enabled (GTK_WIDGET (self), "letters.export", FALSE);
-      gtk_widget_action_set_enabled (GTK_WIDGET (self), "letters.export-to", FALSE);
-      return GTK_WIDGET (self);
-    }
+  self->case_id = wm_record_get_id (WM_RECORD (kase));
+  self->kase = g_object_ref (kase);
 
   g_signal_connect_object (self->template_row, "notify::selected",
                            G_CALLBACK (template_selected_cb), self, G_CONNECT_SWAPPED);

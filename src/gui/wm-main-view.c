@@ -273,14 +273,31 @@ wm_main_view_has_unsaved_changes (WmMainView *self)
          && wm_case_view_has_unsaved_changes (WM_CASE_VIEW (self->case_view));
 }
 
+static gboolean
+case_view_showing (WmMainView *self)
+{
+  return self->case_view != NULL
+         && gtk_stack_get_visible_child (self->cases_stack) == self->case_view
+         && g_strcmp0 (adw_view_stack_get_visible_child_name (self->stack), "cases") == 0;
+}
+
 gint64
 wm_main_view_get_open_case_id (WmMainView *self)
 {
   g_return_val_if_fail (WM_IS_MAIN_VIEW (self), 0);
 
-  if (self->case_view == NULL
-      || gtk_stack_get_visible_child (self->cases_stack) != self->case_view
-      || g_strcmp0 (adw_view_stack_get_visible_child_name (self->stack), "cases") != 0)
+  if (!case_view_showing (self))
     return 0;
   return wm_case_view_get_case_id (WM_CASE_VIEW (self->case_view));
+}
+
+/* A copy of the open case as stored, or NULL when no saved case is showing. */
+WmCase *
+wm_main_view_dup_open_case (WmMainView *self)
+{
+  g_return_val_if_fail (WM_IS_MAIN_VIEW (self), NULL);
+
+  if (!case_view_showing (self))
+    return NULL;
+  return wm_case_view_dup_case (WM_CASE_VIEW (self->case_view));
 }

@@ -25,6 +25,7 @@ void          wm_main_view_open_case        (WmMainView *self,
                                              gint64      case_id);
 /* The case on screen (for Ctrl+P: its letters), or 0 when none is, or it is not saved yet. */
 gint64        wm_main_view_get_open_case_id (WmMainView *self);
+WmCase       *wm_main_view_dup_open_case    (WmMainView *self);
 /* Whether an open case has edits not yet saved (asked about before locking or quitting). */
 gboolean      wm_main_view_has_unsaved_changes (WmMainView *self);
 

@@ -324,19 +324,19 @@ print_action (GtkWidget  *widget,
               GVariant   *parameter)
 {
   WmWindow *self = WM_WINDOW (widget);
-  gint64 case_id;
+  g_autoptr(WmCase) kase = NULL;
 
   if (self->main_view == NULL)
     return;
-  case_id = wm_main_view_get_open_case_id (WM_MAIN_VIEW (self->main_view));
-  if (case_id <= 0)
+  kase = wm_main_view_dup_open_case (WM_MAIN_VIEW (self->main_view));
+  if (kase == NULL)
     {
       wm_window_add_toast (self, _("Open a saved case to print its letters"));
       return;
     }
   gtk_window_present (GTK_WINDOW (wm_letters_dialog_new (GTK_WINDOW (self),
                                                          wm_session_get_store (self->session),
-                                                         case_id)));
+                                                         kase)));
 }
 
 static void

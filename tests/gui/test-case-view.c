@@ -1189,6 +1189,15 @@ test_letters_button (Fixture       *f,
   g_signal_emit_by_name (letters, "clicked");
   flush ();
   g_assert_cmpint (printed, ==, 1);
+  /* The window hands the Letters window the view's own copy of the stored case. */
+  {
+    g_autoptr(WmCase) copy = wm_case_view_dup_case (f->view);
+
+    g_assert_nonnull (copy);
+    g_assert_cmpint (wm_record_get_id (WM_RECORD (copy)), ==, id);
+    g_assert_nonnull (copy->reference);
+    g_assert_cmpstr (wm_case_get_client (copy)->given_name, !=, NULL);
+  }
   /* Staff get no referral actions: those are a therapist's own. */
   {
     g_autoptr(GPtrArray) actions = find_widgets (GTK_WIDGET (f->view),
@@ -1205,6 +1214,7 @@ test_letters_not_for_new (Fixture       *f,
   show_case (f, 0);
   g_assert_false (gtk_widget_is_sensitive (find_control (GTK_WIDGET (f->view), GTK_TYPE_BUTTON,
                                                          "Letters")));
+  g_assert_null (wm_case_view_dup_case (f->view));
 }
 
 /* WM_TEST_SCREENSHOT=case-view: a therapist's case view on screen for a while;

@@ -209,15 +209,36 @@ fixture_tear_down (Fixture       *f,
   tmpdir_free (f->dir);
 }
 
+static guint
+count_audit_rows (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  WmAuditQuery query = { 0 };
+  g_autoptr(GPtrArray) entries = wm_store_query_audit (f->store, &query, &error);
+
+  g_assert_no_error (error);
+  return entries->len;
+}
+
+/* Opens the dialog as the window does, with the case the case view already holds. Opening it
+ * records nothing: the case view recorded the view, and only printing or exporting a letter
+ * adds to the audit log. */
 static void
 show_dialog (Fixture *f,
              gint64   case_id)
 {
-  f->dialog = WM_LETTERS_DIALOG (wm_letters_dialog_new (f->parent, f->store, case_id));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WmCase) kase = wm_store_get_case (f->store, case_id, &error);
+  guint rows_before;
+
+  g_assert_no_error (error);
+  rows_before = count_audit_rows (f);
+  f->dialog = WM_LETTERS_DIALOG (wm_letters_dialog_new (f->parent, f->store, kase));
   g_assert_nonnull (f->dialog);
   gtk_window_present (GTK_WINDOW (f->dialog));
   wait_until_mapped (GTK_WIDGET (f->dialog));
   flush ();
+  g_assert_cmpuint (count_audit_rows (f), ==, rows_before);
 }
 
 /* Chooses the template called @name in the dialog, by its title as the list shows it. */
