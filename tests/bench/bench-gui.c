@@ -16,9 +16,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/syscall.h>
-#include <linux/perf_event.h>
 
+#include "bench-instructions.h"
 #include "wm-case-list.h"
 #include "wm-main-view.h"
 #include "wm-renderer.h"
@@ -90,32 +89,20 @@ cpu_usec (void)
   return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
-/* Instructions run by this thread (user space), where the kernel lets a process count them:
- * unlike time, the count barely moves when other work shares the machine, so it shows what
- * a change saves. The GL renderer's own threads are not counted. */
+/* Instructions run by the main thread (bench-instructions.h); the GL renderer's own threads
+ * are not counted. */
 static int instructions_fd = -1;
 
 static void
 instructions_open (void)
 {
-  struct perf_event_attr attr = { 0 };
-
-  attr.type = PERF_TYPE_HARDWARE;
-  attr.size = sizeof attr;
-  attr.config = PERF_COUNT_HW_INSTRUCTIONS;
-  attr.exclude_kernel = 1;
-  attr.exclude_hv = 1;
-  instructions_fd = (int) syscall (SYS_perf_event_open, &attr, 0, -1, -1, 0);
+  instructions_fd = bench_instructions_open ();
 }
 
 static gint64
 instructions (void)
 {
-  guint64 n = 0;
-
-  if (instructions_fd < 0 || read (instructions_fd, &n, sizeof n) != sizeof n)
-    return -1;
-  return (gint64) n;
+  return bench_instructions_read (instructions_fd);
 }
 
 static gint64 search_started;

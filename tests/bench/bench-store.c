@@ -27,13 +27,8 @@
 #include <string.h>
 #include <time.h>
 #include <glib/gstdio.h>
-#ifdef __linux__
-#include <linux/perf_event.h>
-#include <sys/ioctl.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
 
+#include "bench-instructions.h"
 #include "wm-store.h"
 
 #define TARGET_INSERT_S 3.0
@@ -310,35 +305,6 @@ die (const char *what,
   exit (2);
 }
 
-/* A counter of this thread's user-space instructions, or -1 where perf events are refused
- * (kernel.perf_event_paranoid, containers). */
-static int
-instructions_open (void)
-{
-#ifdef __linux__
-  struct perf_event_attr attr = { 0 };
-
-  attr.type = PERF_TYPE_HARDWARE;
-  attr.size = sizeof attr;
-  attr.config = PERF_COUNT_HW_INSTRUCTIONS;
-  attr.exclude_kernel = 1;
-  attr.exclude_hv = 1;
-  return (int) syscall (SYS_perf_event_open, &attr, 0, -1, -1, 0);
-#else
-  return -1;
-#endif
-}
-
-static double
-instructions_read (int fd)
-{
-  guint64 count = 0;
-
-  if (fd < 0 || read (fd, &count, sizeof count) != sizeof count)
-    return -1;
-  return (double) count;
-}
-
 static double
 elapsed_ms (gint64 start)
 {
@@ -528,10 +494,10 @@ run_workloads (const char       *dir,
     g_ptr_array_add (cases, make_case (rand, i));
   store = open_store (cases_path, key, flags | WM_STORE_OPEN_CREATE);
   g_printerr ("%s: inserting %d cases...\n", label, n_cases);
-  counter = instructions_open ();
+  counter = bench_instructions_open ();
   start = g_get_monotonic_time ();
   cpu_start = cpu_time ();
-  instructions_start = instructions_read (counter);
+  instructions_start = (double) bench_instructions_read (counter);
   if (!wm_store_begin (store, &error))
     die ("begin", error);
   for (guint i = 0; i < cases->len; i++)
@@ -541,7 +507,8 @@ run_workloads (const char       *dir,
     die ("commit", error);
   r->insert_s = elapsed_ms (start) / 1000.0;
   r->insert_cpu_s = cpu_elapsed_ms (cpu_start) / 1000.0;
-  r->insert_instructions = counter < 0 ? -1 : instructions_read (counter) - instructions_start;
+  r->insert_instructions = counter < 0 ? -1
+                                        : bench_instructions_read (counter) - instructions_start;
   if (counter >= 0)
     close (counter);
   g_printerr ("%s: insert %.2f s (CPU %.2f s, %.3f G instructions)\n", label, r->insert_s,
