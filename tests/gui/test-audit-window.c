@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/test-raw.h"
 #include "gui-test-util.h"
 #include "wm-application.h"
 #include "wm-audit-window.h"
@@ -502,47 +503,19 @@ test_filters (Fixture       *f,
                                                         GTK_TYPE_BUTTON, "_Export CSV…")));
 }
 
-/* Direct access through the SQLCipher C API, as in tests/core/test-audit.c. */
-static void
-raw_exec (sqlite3    *db,
-          const char *sql)
-{
-  char *msg = NULL;
-
-  if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK)
-    g_error ("%s: %s", sql, msg ? msg : sqlite3_errmsg (db));
-}
-
+/* Edits the closed database file behind the store's back, with the recovery key. */
 static void
 tamper (Fixture    *f,
         const char *sql)
 {
   g_autoptr(GError) error = NULL;
   guint8 *key = wm_data_key_parse_recovery (f->recovery, &error);
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  char hex[65];
-  char pragma[128];
-  int version;
+  sqlite3 *db;
 
   g_assert_no_error (error);
-  g_assert_cmpint (sqlite3_open_v2 (f->path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA cipher_version", -1, &stmt, NULL),
-                   ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  version = atoi ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-
-  sodium_bin2hex (hex, sizeof hex, key, 32);
-  g_snprintf (pragma, sizeof pragma, "PRAGMA key = \"x'%s'\"", hex);
-  raw_exec (db, pragma);
-  sodium_memzero (hex, sizeof hex);
-  sodium_memzero (pragma, sizeof pragma);
+  db = test_raw_open (f->path, key);
   wm_data_key_free (key);
-  if (version >= 4)
-    raw_exec (db, "PRAGMA cipher_compatibility = 3");
-  raw_exec (db, "PRAGMA cipher_page_size = 4096");
-  raw_exec (db, sql);
+  test_raw_exec (db, sql);
   g_assert_cmpint (sqlite3_changes (db), ==, 1);
   sqlite3_close (db);
 }
