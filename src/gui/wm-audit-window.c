@@ -564,15 +564,12 @@ chooser_response_cb (WmAuditWindow        *self,
                      int                   response,
                      GtkFileChooserNative *chooser)
 {
-  g_autoptr(GFile) file = NULL;
-  g_autofree char *path = NULL;
+  gboolean not_local;
+  g_autofree char *path = wm_gui_chosen_local_path (GTK_FILE_CHOOSER (chooser), response,
+                                                    &not_local);
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-  if (file != NULL)
-    path = g_file_get_path (file);
   g_clear_object (&self->chooser);
-  if (file != NULL && path == NULL)
+  if (not_local)
     show_error (self, _("The Audit Log Was Not Exported"),
                 _("Export CSV: choose a folder on this computer"));
   else if (path != NULL)

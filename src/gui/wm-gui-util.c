@@ -120,3 +120,71 @@ wm_gui_add_message_row (GtkWidget  *row,
   *label_out = GTK_LABEL (label);
   return message_row;
 }
+
+static void
+draw_letter_page (GtkDrawingArea *area,
+                  cairo_t        *cr,
+                  int             width,
+                  int             height,
+                  gpointer        user_data)
+{
+  int page = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (area), "wm-page"));
+
+  wm_letter_render_fitted (WM_LETTER (user_data), cr, page, width, height);
+}
+
+void
+wm_gui_show_letter_pages (GtkBox   *box,
+                          WmLetter *letter,
+                          int       page_width)
+{
+  GtkWidget *child;
+  double width, height;
+  int n_pages;
+
+  g_return_if_fail (GTK_IS_BOX (box));
+  g_return_if_fail (letter == NULL || WM_IS_LETTER (letter));
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (box))) != NULL)
+    gtk_box_remove (box, child);
+  if (letter == NULL)
+    return;
+
+  n_pages = wm_letter_get_n_pages (letter);
+  wm_letter_get_page_size (letter, &width, &height);
+  for (int i = 0; i < n_pages; i++)
+    {
+      g_autofree char *label = g_strdup_printf (_("Page %d of %d"), i + 1, n_pages);
+      GtkWidget *area = g_object_new (GTK_TYPE_DRAWING_AREA,
+                                      "accessible-role", GTK_ACCESSIBLE_ROLE_IMG,
+                                      "content-width", page_width,
+                                      "content-height", (int) (page_width * height / width),
+                                      "halign", GTK_ALIGN_CENTER,
+                                      NULL);
+
+      gtk_widget_add_css_class (area, "card");
+      gtk_accessible_update_property (GTK_ACCESSIBLE (area), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      label, -1);
+      g_object_set_data (G_OBJECT (area), "wm-page", GINT_TO_POINTER (i));
+      /* Each page holds the letter it draws, so a page never draws another letter's text. */
+      gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (area), draw_letter_page,
+                                      g_object_ref (letter), g_object_unref);
+      gtk_box_append (box, area);
+    }
+}
+
+char *
+wm_gui_chosen_local_path (GtkFileChooser *chooser,
+                          int             response,
+                          gboolean       *not_local)
+{
+  g_autoptr(GFile) file = NULL;
+  char *path = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (chooser);
+  if (file != NULL)
+    path = g_file_get_path (file);
+  *not_local = file != NULL && path == NULL;
+  return path;
+}

@@ -1,10 +1,13 @@
-/* wm-gui-util.h: small helpers every page uses: toasts, errors shown to people, dates.
+/* wm-gui-util.h: small helpers every page uses: toasts, errors shown to people, dates,
+ * letter previews.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
 
 #include <adwaita.h>
+
+#include "wm-letter.h"
 
 G_BEGIN_DECLS
 
@@ -28,5 +31,19 @@ void  wm_gui_set_row_error      (GtkWidget  *row,
  * problem, hide it when fixed. */
 GtkWidget *wm_gui_add_message_row (GtkWidget  *row,
                                    GtkLabel  **label_out);
+
+/* The local path a file chooser's @response chose, or NULL when it was cancelled or the
+ * file has no local path (a phone, a network place); *not_local says which. Exports write
+ * only to this computer's folders. */
+char *wm_gui_chosen_local_path  (GtkFileChooser *chooser,
+                                 int             response,
+                                 gboolean       *not_local);
+
+/* Replaces what @box holds with a preview of every page of @letter (none when NULL), each
+ * @page_width pixels wide and named "Page N of M" for a screen reader. The pages are drawn
+ * by the same code as the printer's. */
+void  wm_gui_show_letter_pages  (GtkBox     *box,
+                                 WmLetter   *letter,
+                                 int         page_width);
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "wm-gui-util.h"
 #include "wm-letter.h"
 #include "wm-letters-dialog-private.h"
 
@@ -98,60 +99,6 @@ describe_choice (WmLettersDialog *self,
     }
 }
 
-/* Pages */
-
-static void
-draw_preview_page (GtkDrawingArea *area,
-                   cairo_t        *cr,
-                   int             width,
-                   int             height,
-                   gpointer        user_data)
-{
-  int page = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (area), "wm-page"));
-
-  /* The same drawing as the printer's, only smaller. */
-  wm_letter_render_fitted (WM_LETTER (user_data), cr, page, width, height);
-}
-
-static void
-clear_pages (WmLettersDialog *self)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->pages_box))) != NULL)
-    gtk_box_remove (self->pages_box, child);
-}
-
-static void
-add_pages (WmLettersDialog *self)
-{
-  int n_pages = wm_letter_get_n_pages (self->letter);
-  double page_width, page_height;
-
-  wm_letter_get_page_size (self->letter, &page_width, &page_height);
-  for (int i = 0; i < n_pages; i++)
-    {
-      g_autofree char *label = g_strdup_printf (_("Page %d of %d"), i + 1, n_pages);
-      GtkWidget *area = g_object_new (GTK_TYPE_DRAWING_AREA,
-                                      "accessible-role", GTK_ACCESSIBLE_ROLE_IMG,
-                                      "content-width", PREVIEW_PAGE_WIDTH,
-                                      "content-height",
-                                      (int) (PREVIEW_PAGE_WIDTH * page_height / page_width),
-                                      "halign", GTK_ALIGN_CENTER,
-                                      NULL);
-
-      gtk_widget_add_css_class (area, "card");
-      gtk_widget_add_css_class (area, "letter-page");
-      gtk_accessible_update_property (GTK_ACCESSIBLE (area), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                      label, -1);
-      g_object_set_data (G_OBJECT (area), "wm-page", GINT_TO_POINTER (i));
-      /* Each page holds the letter it draws, so a page never draws another letter's text. */
-      gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (area), draw_preview_page,
-                                      g_object_ref (self->letter), g_object_unref);
-      gtk_box_append (self->pages_box, area);
-    }
-}
-
 /* Makes the chosen letter and shows it, or says why it cannot be made. */
 static void
 update_letter (WmLettersDialog *self)
@@ -164,7 +111,7 @@ update_letter (WmLettersDialog *self)
     return;
   name = selected_name (self);
   g_clear_object (&self->letter);
-  clear_pages (self);
+  wm_gui_show_letter_pages (self->pages_box, NULL, PREVIEW_PAGE_WIDTH);
   show_message (self, NULL);
 
   description = describe_choice (self, name);
@@ -173,7 +120,7 @@ update_letter (WmLettersDialog *self)
   self->letter = wm_letter_new (self->store, self->kase, name, &error);
   if (self->letter != NULL)
     {
-      add_pages (self);
+      wm_gui_show_letter_pages (self->pages_box, self->letter, PREVIEW_PAGE_WIDTH);
       gtk_stack_set_visible_child_name (self->stack, "preview");
     }
   else
@@ -285,15 +232,12 @@ chooser_response_cb (WmLettersDialog      *self,
                      int                   response,
                      GtkFileChooserNative *chooser)
 {
-  g_autoptr(GFile) file = NULL;
-  g_autofree char *path = NULL;
+  gboolean not_local;
+  g_autofree char *path = wm_gui_chosen_local_path (GTK_FILE_CHOOSER (chooser), response,
+                                                    &not_local);
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-  if (file != NULL)
-    path = g_file_get_path (file);
   g_clear_object (&self->chooser);
-  if (file != NULL && path == NULL)
+  if (not_local)
     show_message (self, _("Export PDF: choose a folder on this computer"));
   else if (path != NULL)
     export_to (self, path);

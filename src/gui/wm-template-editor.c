@@ -12,6 +12,7 @@
 
 #include <glib/gi18n.h>
 
+#include "wm-gui-util.h"
 #include "wm-letter.h"
 #include "wm-template-editor.h"
 
@@ -110,51 +111,6 @@ set_problem (WmTemplateEditor *self,
 
 /* Preview */
 
-static void
-draw_page (GtkDrawingArea *area,
-           cairo_t        *cr,
-           int             width,
-           int             height,
-           gpointer        user_data)
-{
-  int page = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (area), "wm-page"));
-
-  wm_letter_render_fitted (WM_LETTER (user_data), cr, page, width, height);
-}
-
-static void
-show_preview (WmTemplateEditor *self,
-              WmLetter         *letter)
-{
-  GtkWidget *child;
-  int n_pages = wm_letter_get_n_pages (letter);
-  double page_width, page_height;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->preview_box))) != NULL)
-    gtk_box_remove (self->preview_box, child);
-
-  wm_letter_get_page_size (letter, &page_width, &page_height);
-  for (int i = 0; i < n_pages; i++)
-    {
-      g_autofree char *label = g_strdup_printf (_("Page %d of %d"), i + 1, n_pages);
-      GtkWidget *area = g_object_new (GTK_TYPE_DRAWING_AREA,
-                                      "accessible-role", GTK_ACCESSIBLE_ROLE_IMG,
-                                      "content-width", PREVIEW_PAGE_WIDTH,
-                                      "content-height",
-                                      (int) (PREVIEW_PAGE_WIDTH * page_height / page_width),
-                                      "halign", GTK_ALIGN_CENTER,
-                                      NULL);
-
-      gtk_widget_add_css_class (area, "card");
-      gtk_accessible_update_property (GTK_ACCESSIBLE (area), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                      label, -1);
-      g_object_set_data (G_OBJECT (area), "wm-page", GINT_TO_POINTER (i));
-      gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (area), draw_page,
-                                      g_object_ref (letter), g_object_unref);
-      gtk_box_append (self->preview_box, area);
-    }
-}
-
 static gboolean
 preview_timeout_cb (gpointer user_data)
 {
@@ -175,7 +131,7 @@ preview_timeout_cb (gpointer user_data)
    * away at every unfinished placeholder. */
   gtk_widget_set_opacity (GTK_WIDGET (self->preview_box), letter != NULL ? 1.0 : 0.4);
   if (letter != NULL)
-    show_preview (self, letter);
+    wm_gui_show_letter_pages (self->preview_box, letter, PREVIEW_PAGE_WIDTH);
   else if (self->problem == NULL)
     set_problem (self, error->message);  /* the sample itself was refused (discretion) */
   return G_SOURCE_REMOVE;
